@@ -1,0 +1,41 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q2"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_normalize_returns_floats_in_unit_range(normalize_images, np):
+    images = np.array([[0, 51, 255]], dtype=np.uint8)
+    result = normalize_images(images)
+    assert isinstance(result, np.ndarray), f'normalize_images should return a NumPy array, but it returned {type(result).__name__}.'
+    assert np.issubdtype(result.dtype, np.floating), f'normalize_images should return floating-point values, but the dtype was {result.dtype}.'
+    assert result.shape == images.shape, f'normalize_images should keep the shape {images.shape}, but returned {result.shape}.'
+    assert np.allclose(result, [[0.0, 0.2, 1.0]]), f'normalize_images([[0, 51, 255]]) should give [[0.0, 0.2, 1.0]], but gave {result.tolist()}.'
+
+@test_case(points=None, hidden=True)
+def test_normalize_exact_values(normalize_images, np):
+    images = np.random.default_rng(3).integers(0, 256, size=(6, 784), dtype=np.uint8)
+    images[0, :2] = (0, 255)
+    result = normalize_images(images)
+    assert isinstance(result, np.ndarray) and result.shape == images.shape, f"normalize_images should return an array of the input's shape {images.shape}."
+    assert np.issubdtype(result.dtype, np.floating), f'The result should be floats, not {result.dtype}.'
+    assert np.isfinite(result).all() and result.min() >= 0.0 and (result.max() <= 1.0), 'Every normalized value should lie between 0 and 1.'
+    assert np.allclose(result, images / 255.0, atol=1e-06), 'Each pixel should be divided by 255 (0 becomes 0.0 and 255 becomes 1.0); some values differ from pixel / 255.'
+
+@test_case(points=None, hidden=True)
+def test_normalize_any_shape(normalize_images, np):
+    images = np.full((2, 28, 28), 255, dtype=np.uint8)
+    result = normalize_images(images)
+    assert getattr(result, 'shape', None) == (2, 28, 28), f"normalize_images should accept any shape; for shape (2, 28, 28) it returned {getattr(result, 'shape', type(result).__name__)}."
+    assert np.allclose(result, 1.0), 'A pixel of 255 should become 1.0.'
+
+@test_case(points=None, hidden=True)
+def test_normalize_leaves_input_unchanged(normalize_images, np):
+    images = np.random.default_rng(4).integers(0, 256, size=(3, 784), dtype=np.uint8)
+    original = images.copy()
+    result = normalize_images(images)
+    assert getattr(result, 'shape', None) == (3, 784), f"normalize_images should return an array of the input's shape (3, 784), not {getattr(result, 'shape', type(result).__name__)}."
+    assert images.dtype == original.dtype and np.array_equal(images, original), 'normalize_images changed the array it was given. Compute a new array instead of dividing in place (avoid `images /= 255`).'
+

@@ -1,0 +1,39 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q3"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_one_hot_shape_and_values(one_hot_labels, np):
+    result = one_hot_labels(np.array([0, 3, 9]))
+    assert isinstance(result, np.ndarray), f'one_hot_labels should return a NumPy array, but it returned {type(result).__name__}.'
+    assert result.shape == (3, 10), f'For 3 labels, one_hot_labels should return shape (3, 10), but returned {result.shape}.'
+    assert result[1].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0], f'The label 3 should become [0, 0, 0, 1, 0, 0, 0, 0, 0, 0], but became {result[1].tolist()}.'
+
+@test_case(points=None, hidden=True)
+def test_one_hot_rows_match_labels(one_hot_labels, np):
+    labels = np.random.default_rng(5).integers(0, 10, size=50)
+    result = one_hot_labels(labels)
+    assert isinstance(result, np.ndarray) and result.shape == (50, 10), f"For 50 labels the result should have shape (50, 10), not {getattr(result, 'shape', type(result).__name__)}."
+    assert np.issubdtype(result.dtype, np.floating), f'One-hot rows should be floats (Keras compares them with probabilities), not {result.dtype}.'
+    assert np.isin(result, (0.0, 1.0)).all(), 'Every entry of a one-hot row should be exactly 0 or 1.'
+    assert np.array_equal(result.sum(axis=1), np.ones(50)), 'Each one-hot row should contain exactly one 1.'
+    assert np.array_equal(result.argmax(axis=1), labels), 'The 1 in each row should sit at the index of its label.'
+
+@test_case(points=None, hidden=True)
+def test_one_hot_honours_num_classes(one_hot_labels, np):
+    result = one_hot_labels(np.array([2, 0, 1, 2]), num_classes=3)
+    assert getattr(result, 'shape', None) == (4, 3), f"With num_classes=3, four labels should give shape (4, 3), not {getattr(result, 'shape', type(result).__name__)}. Use the num_classes argument instead of 10."
+    assert np.array_equal(result.argmax(axis=1), [2, 0, 1, 2]), 'With num_classes=3 the ones are in the wrong places.'
+    wide = one_hot_labels(np.array([11]), num_classes=12)
+    assert getattr(wide, 'shape', None) == (1, 12) and wide[0, 11] == 1, 'With num_classes=12 the label 11 should become a row of length 12 ending in 1.'
+
+@test_case(points=None, hidden=True)
+def test_one_hot_leaves_input_unchanged(one_hot_labels, np):
+    labels = np.array([4, 1, 7], dtype=np.uint8)
+    result = one_hot_labels(labels)
+    assert getattr(result, 'shape', None) == (3, 10), f"For 3 labels one_hot_labels should return shape (3, 10), not {getattr(result, 'shape', type(result).__name__)}."
+    assert labels.dtype == np.uint8 and labels.tolist() == [4, 1, 7], 'one_hot_labels changed the labels array it was given.'
+

@@ -1,0 +1,51 @@
+"""Read the otter-assign master notebook: its questions and its reference solutions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .paths import MASTER_NOTEBOOK
+
+_MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(SOLUTION|QUESTION|TESTS)\b", re.IGNORECASE)
+
+
+def _marker(cell) -> tuple[str, str] | None:
+    if cell.cell_type != "raw":
+        return None
+    match = _MARKER.match(cell.source)
+    return (match.group(1).upper(), match.group(2).upper()) if match else None
+
+
+def solution_code(master: Path = MASTER_NOTEBOOK) -> str:
+    """Source of the solution cells that define functions: the reference implementation."""
+    notebook = nbformat.read(master, as_version=4)
+    inside, chunks = False, []
+    for cell in notebook.cells:
+        marker = _marker(cell)
+        if marker and marker[1] == "SOLUTION":
+            inside = marker[0] == "BEGIN"
+        elif inside and cell.cell_type == "code" and "def " in cell.source:
+            chunks.append(cell.source)
+    return "\n\n".join(chunks)
+
+
+def question_names(master: Path = MASTER_NOTEBOOK) -> list[str]:
+    """Question names in notebook order, from the BEGIN QUESTION blocks."""
+    notebook = nbformat.read(master, as_version=4)
+    return re.findall(
+        r"#\s*BEGIN\s+QUESTION\s*\n\s*name:\s*(\S+)",
+        "\n".join(c.source for c in notebook.cells if c.cell_type == "raw"),
+    )
+
+
+def reference_namespace(master: Path = MASTER_NOTEBOOK) -> dict:
+    """Run the reference solutions and return their namespace (numpy as np, keras, functions)."""
+    import keras
+    import numpy as np
+
+    namespace: dict = {"np": np, "keras": keras}
+    exec(compile(solution_code(master), str(master), "exec"), namespace)
+    return namespace

@@ -1,0 +1,14 @@
+"""Shared fixtures: the generated otter autograder and a scratch folder for submissions."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.build import build_otter_zip
+from autograder.paths import BUILD
+
+
+@pytest.fixture(scope="session")
+def otter_autograder():
+    """otter's autograder zip, freshly generated from the master notebook."""
+    return build_otter_zip(BUILD / "test-session" / "mnist_nn-otter-autograder.zip")

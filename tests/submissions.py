@@ -1,0 +1,80 @@
+"""Build submission notebooks from the corpus in tests/corpus/ (test helper).
+
+A corpus entry is a small Python file: optional header comments (``# breaks: q3`` names the
+question the entry must lose points on) and chunks separated by ``# %%``. Each chunk replaces
+the code cell of the reference solution that binds the chunk's first name at top level.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.paths import SOLUTION_NOTEBOOK
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    breaks: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def corpus(kind: str) -> list[Entry]:
+    """Entries of tests/corpus/<kind>/ ("correct" or "buggy")."""
+    entries = []
+    for path in sorted((CORPUS / kind).glob("*.py")):
+        match = re.search(r"^# breaks: (q\d+)\s*$", path.read_text(), flags=re.MULTILINE)
+        entries.append(Entry(path, match.group(1) if match else None))
+    return entries
+
+
+def top_level_names(source: str) -> list[str]:
+    """Names a piece of code binds at top level, in order."""
+    names = []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return names
+
+
+def chunks(entry: Entry) -> list[str]:
+    text = entry.path.read_text()
+    return [c.strip() + "\n" for c in text.split("# %%") if top_level_names(c)]
+
+
+def reference_notebook() -> nbformat.NotebookNode:
+    notebook = nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def build_submission(entry: Entry, target: Path) -> Path:
+    """Write the reference notebook with the entry's chunks swapped in; return its path."""
+    notebook = reference_notebook()
+    for chunk in chunks(entry):
+        first = top_level_names(chunk)[0]
+        matches = [c for c in notebook.cells if c.cell_type == "code" and first in top_level_names(c.source)]
+        if len(matches) != 1:
+            raise ValueError(f"{entry}: {len(matches)} cells bind {first!r}; expected exactly one")
+        matches[0].source = chunk
+    nbformat.write(notebook, target)
+    return target

@@ -1,0 +1,47 @@
+"""Stock `otter run` on the generated autograder: the baseline grading path, real notebooks.
+
+Each notebook trains the lesson's two networks (about 40 s each on 2 cores).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.otter_baseline import otter_run, scores_from_results
+from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+
+from .submissions import build_submission, corpus
+
+QUESTIONS = [f"q{i}" for i in range(1, 9)]
+
+
+def grade(notebook, autograder_zip):
+    scores = scores_from_results(otter_run(notebook, autograder_zip))
+    assert sorted(scores) == QUESTIONS, f"results.json should grade q1..q8, it graded {sorted(scores)}"
+    return scores
+
+
+def lost(scores) -> dict[str, str]:
+    return {q: f"{s.score}/{s.max_score}" for q, s in scores.items() if s.score < s.max_score}
+
+
+def test_reference_solution_gets_full_marks(otter_autograder):
+    assert lost(grade(SOLUTION_NOTEBOOK, otter_autograder)) == {}
+
+
+def test_blank_student_notebook_gets_zero(otter_autograder):
+    scores = grade(STUDENT_NOTEBOOK, otter_autograder)
+    assert {q: s.score for q, s in scores.items()} == dict.fromkeys(QUESTIONS, 0.0)
+    assert all(s.max_score > 0 for s in scores.values())
+
+
+@pytest.mark.parametrize("entry", corpus("correct"), ids=str)
+def test_correct_style_gets_full_marks(entry, otter_autograder, tmp_path):
+    notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")
+    assert lost(grade(notebook, otter_autograder)) == {}
+
+
+@pytest.mark.parametrize("entry", corpus("buggy"), ids=str)
+def test_bug_loses_points_only_where_it_is(entry, otter_autograder, tmp_path):
+    notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")
+    assert set(lost(grade(notebook, otter_autograder))) == {entry.breaks}
