@@ -67,6 +67,21 @@ def cmd_otter_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade submissions with the sandboxed engine; exit 0 whenever grading happened."""
+    from .engine import GradingOptions, grade_submission
+    from .report import write_grades_csv
+
+    options = GradingOptions(require_sandbox=not args.no_sandbox)
+    results = []
+    for path in args.submissions:
+        result = grade_submission(Path(path), args.out, options)
+        print(f"{result.submission}: {result.score:g}/{result.max_score:g} ({result.status}, {result.seconds:.0f} s)", flush=True)
+        results.append(result)
+    write_grades_csv(results, args.out / "grades.csv")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build everything, then grade the reference solution and the blank student notebook."""
     from .build import build
@@ -101,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     otter = commands.add_parser("otter-grade", help="grade notebooks with stock `otter run` (baseline)")
     otter.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     otter.set_defaults(func=cmd_otter_grade)
+
+    grade = commands.add_parser("grade", help="grade submissions in the sandboxed engine (results.json per submission)")
+    grade.add_argument("submissions", nargs="+", metavar="PATH", help="a notebook (.ipynb) or a zip holding one")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
+    grade.add_argument("--no-sandbox", action="store_true", help="run student code without isolation (unsafe; no bwrap)")
+    grade.set_defaults(func=cmd_grade)
 
     demo = commands.add_parser("demo", help="build, then grade the reference and the blank notebook")
     demo.set_defaults(func=cmd_demo)

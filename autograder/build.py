@@ -100,17 +100,18 @@ def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
     """Execute otter's solution notebook next to the public tests; save it as the reference."""
     from nbclient import NotebookClient
 
-    from .data import data_environment
+    from .data import kernel_environment
 
     with tempfile.TemporaryDirectory() as run_dir:
         run_dir = Path(run_dir)
         shutil.copytree(out.student / "tests", run_dir / "tests")
         shutil.copy2(DATA_MODULE, run_dir / DATA_MODULE.name)
         notebook = nbformat.read(out.autograder / STUDENT_NOTEBOOK.name, as_version=4)
+        nbformat.write(notebook, run_dir / STUDENT_NOTEBOOK.name)  # otter.Notebook reads it from disk
         client = NotebookClient(
             notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_dir)}}
         )
-        client.execute(env=data_environment())
+        client.execute(env=kernel_environment())
     nbformat.write(notebook, SOLUTION_NOTEBOOK)
 
 

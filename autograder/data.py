@@ -21,6 +21,7 @@ def data_module() -> ModuleType:
     return module
 
 
-def data_environment() -> dict[str, str]:
-    """Environment for child processes (kernels, otter) so they find the project's data."""
-    return {**os.environ, "NN_DATA_DIR": os.environ.get("NN_DATA_DIR", str(DATA))}
+def kernel_environment() -> dict[str, str]:
+    """Environment for child processes (kernels, otter): the project's data, TensorFlow's C++ logs off."""
+    defaults = {"NN_DATA_DIR": str(DATA), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return {**defaults, **os.environ}

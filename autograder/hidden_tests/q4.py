@@ -22,7 +22,7 @@ def test_build_model_layers(build_model):
     model = build_model()
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     described = [(type(layer).__name__, getattr(layer, 'units', None)) for layer in layers]
-    assert len(layers) == 3 and all(isinstance(layer, keras.layers.Dense) for layer in layers), f'The model should have exactly three Dense layers; it has {described}.'
+    assert len(layers) == 3 and all((isinstance(layer, keras.layers.Dense) for layer in layers)), f'The model should have exactly three Dense layers; it has {described}.'
     units = [layer.units for layer in layers]
     assert units == [784, 128, 10], f'The Dense layers should have 784, 128 and 10 units; yours have {units}.'
     activations = [keras.activations.serialize(layer.activation) for layer in layers]
@@ -50,7 +50,7 @@ def test_build_model_compile_settings(build_model):
     metrics = [name_of(m) for m in (metrics if isinstance(metrics, list) else [metrics])]
     assert optimizer == 'adam', f"Compile the model with the adam optimizer; it uses {optimizer or 'none'}."
     assert loss == 'categoricalcrossentropy', f"Compile the model with the categorical_crossentropy loss; it uses {loss or 'none'}."
-    assert any(m in ('accuracy', 'acc', 'categoricalaccuracy') for m in metrics), f"Compile the model with the accuracy metric; its metrics are {metrics or 'none'}."
+    assert any((m in ('accuracy', 'acc', 'categoricalaccuracy') for m in metrics)), f"Compile the model with the accuracy metric; its metrics are {metrics or 'none'}."
 
 @test_case(points=None, hidden=True)
 def test_build_model_parameter_count(build_model):

@@ -19,7 +19,7 @@ def test_deeper_model_layers_and_compile(build_deeper_model):
     model = build_deeper_model(input_dim=784, num_classes=10)
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     units = [getattr(layer, 'units', type(layer).__name__) for layer in layers]
-    assert all(isinstance(layer, keras.layers.Dense) for layer in layers) and units == [256, 64, 64, 32, 10], f'The deeper model should be Dense layers of 256, 64, 64, 32 and 10 units; yours are {units}.'
+    assert all((isinstance(layer, keras.layers.Dense) for layer in layers)) and units == [256, 64, 64, 32, 10], f'The deeper model should be Dense layers of 256, 64, 64, 32 and 10 units; yours are {units}.'
     activations = [keras.activations.serialize(layer.activation) for layer in layers]
     activations = [a if isinstance(a, str) else a.get('config', a) for a in activations]
     assert activations == ['relu'] * 4 + ['softmax'], f'The activations should be relu x4 then softmax; yours are {activations}.'
@@ -31,7 +31,7 @@ def test_deeper_model_layers_and_compile(build_deeper_model):
         return str(item).lower().replace('_', '')
     metrics = [name_of(m) for m in config.get('metrics') or []]
     settings = (name_of(config.get('optimizer')), name_of(config.get('loss')))
-    assert settings == ('adam', 'categoricalcrossentropy') and any(m in ('accuracy', 'acc', 'categoricalaccuracy') for m in metrics), f'Compile the deeper model like build_model (adam, categorical_crossentropy, accuracy); it uses {settings[0]}, {settings[1]} and metrics {metrics}.'
+    assert settings == ('adam', 'categoricalcrossentropy') and any((m in ('accuracy', 'acc', 'categoricalaccuracy') for m in metrics)), f'Compile the deeper model like build_model (adam, categorical_crossentropy, accuracy); it uses {settings[0]}, {settings[1]} and metrics {metrics}.'
     other = build_deeper_model(input_dim=20, num_classes=3)
     assert tuple(other.input_shape) == (None, 20) and tuple(other.output_shape) == (None, 3), 'build_deeper_model should use its input_dim and num_classes arguments.'
 

@@ -7,7 +7,7 @@ def build_model(input_dim=784, num_classes=10):
          Dense(128, activation="relu", name="hidden2"), Dense(num_classes, activation="softmax", name="output")],
         name="digits",
     )
-    model.compile("adam", "categorical_crossentropy", ["accuracy"])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
     return model
 
 # %%

@@ -1,0 +1,146 @@
+"""The hardened grading pipeline: load -> execute (sandboxed) -> probe -> judge -> report.
+
+``grade_submission`` always returns a GradeResult and writes results.json, whatever the
+submission does: a broken file, a crash, a dead kernel or a bug in the grader itself all end
+in a valid result with a message.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .build import grading_config
+from .data import data_module
+from .judge import KernelNamespace, empty_results, judge
+from .kernel import ExecutionLimits, ExecutionReport, SandboxedKernel
+from .paths import ASSIGNMENT, DATA, DATA_MODULE, HIDDEN_TESTS, STUDENT_NOTEBOOK
+from .report import GradeResult, write_outputs
+from .sandbox import Limits, SandboxSpec, SandboxUnavailable, check_available
+from .submission import SubmissionError, load_submission
+
+
+@dataclass
+class GradingOptions:
+    tests_dir: Path = HIDDEN_TESTS
+    public_tests_dir: Path = ASSIGNMENT / "tests"
+    data_dir: Path = DATA
+    limits: ExecutionLimits = field(default_factory=ExecutionLimits)
+    sandbox_limits: Limits = field(default_factory=Limits)
+    require_sandbox: bool = True
+    threads: int = 2
+
+
+def preamble(seed: int) -> str:
+    """Runs in the kernel before the student's first cell: seed everything."""
+    return (
+        "import random as _r, numpy as _np\n"
+        f"_r.seed({seed}); _np.random.seed({seed})\n"
+        "try:\n"
+        "    import keras as _k\n"
+        f"    _k.utils.set_random_seed({seed})\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "del _r, _np\n"
+    )
+
+
+def summarize_execution(report: ExecutionReport) -> tuple[str, list[str]]:
+    """Status for grades.csv and the lines the student reads about how their notebook ran."""
+    lines = []
+    status = "graded"
+    timeout, died = report.first("timeout"), report.first("died")
+    if timeout:
+        status = "timeout"
+        lines.append(f"Code cell {timeout.index} was stopped: it {timeout.error}. Later answers were graded as they stood.")
+    if died:
+        status = "kernel-died"
+        lines.append(
+            f"The notebook's kernel stopped in code cell {died.index} ({died.error}): cells after it did not run, "
+            "and names they define are missing."
+        )
+    skipped = [c.index for c in report.cells if c.status == "skipped"]
+    if skipped and not died:
+        status = "timeout"
+        lines.append(f"The notebook ran out of time; code cells {skipped[0]}-{skipped[-1]} did not run.")
+    errors = [c for c in report.cells if c.status == "error"]
+    if errors:
+        shown = ", ".join(f"cell {c.index} ({c.error.splitlines()[0][:80]})" for c in errors[:5])
+        lines.append(f"{len(errors)} code cell(s) raised an error: {shown}.")
+    if report.output_truncated:
+        lines.append("The notebook printed more output than the grader keeps; the rest was dropped.")
+    return status, lines
+
+
+def _spec_factory(options: GradingOptions):
+    def make(workdir: Path, ipc: Path, requests: Path) -> SandboxSpec:
+        return SandboxSpec(workdir, ipc, requests, options.data_dir, options.sandbox_limits, options.threads)
+
+    return make
+
+
+def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict) -> None:
+    stages = result.stages
+    started = time.perf_counter()
+    loaded = load_submission(path, STUDENT_NOTEBOOK.name)
+    result.summary += [f"Note: {note}." for note in loaded.notes]
+    stages["load"] = time.perf_counter() - started
+
+    if options.require_sandbox:
+        check_available()
+    data_module()  # the tests import nn_data in the grader's process
+    # What the notebook expects beside it: itself (otter.Notebook reads it), the data helper, and
+    # the public tests for its grader.check() cells.
+    files = {STUDENT_NOTEBOOK.name: loaded.notebook, DATA_MODULE.name: DATA_MODULE, "tests": options.public_tests_dir}
+    mark = time.perf_counter()
+    with SandboxedKernel(_spec_factory(options), files, options.limits) as kernel:
+        kernel.start(loaded.notebook)
+        stages["sandbox start"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        seed_variable = config.get("seed_variable")
+        seed = int(config.get("seed", 42))
+        report = kernel.execute(loaded.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "")
+        stages["execution"] = time.perf_counter() - mark
+        result.status, lines = summarize_execution(report)
+        result.summary += lines
+        mark = time.perf_counter()
+        usable = kernel.alive
+        if usable:
+            kernel.install_probes()
+        namespace = KernelNamespace(kernel if usable else None, {"np": np})
+        result.cases = judge(options.tests_dir, namespace)
+        stages["probe + judge"] = time.perf_counter() - mark
+
+
+def grade_submission(path: Path, out_dir: Path, options: GradingOptions | None = None) -> GradeResult:
+    """Grade one submission and write OUT/<stem>/results.json; never raises for bad input."""
+    options = options or GradingOptions()
+    path = Path(path)
+    config = grading_config()
+    result = GradeResult(submission=path.stem, cases=[])
+    started = time.perf_counter()
+    try:
+        _run(path, options, result, config)
+    except SubmissionError as exc:
+        result.status = "unreadable"
+        result.summary.append(str(exc))
+        result.cases = empty_results(options.tests_dir, "Not graded: the submission could not be read (see above).")
+    except SandboxUnavailable as exc:
+        result.status = "no-sandbox"
+        result.summary.append("This submission could not be graded safely on this machine; your instructor has been told.")
+        result.instructor_notes.append(str(exc))
+        result.cases = empty_results(options.tests_dir, "Not graded: the grader could not start its sandbox.")
+    except Exception:
+        result.status = "grader-error"
+        result.summary.append("The grader failed on this submission; your instructor has been told.")
+        result.instructor_notes.append(traceback.format_exc())
+        result.cases = empty_results(options.tests_dir, "Not graded: the grader failed (see above).")
+    result.seconds = time.perf_counter() - started
+    mark = time.perf_counter()
+    write_outputs(result, out_dir, config)
+    result.stages["report"] = time.perf_counter() - mark
+    return result

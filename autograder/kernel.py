@@ -1,0 +1,281 @@
+"""Execute stage: run a notebook cell by cell in a sandboxed Jupyter kernel, then answer probes.
+
+The kernel is started by jupyter_client behind bubblewrap (see sandbox.py) and talks to the
+grader over IPC sockets in a folder bound into the sandbox; nbclient executes the cells. Every
+cell has a time limit, the notebook has a total budget, and captured output has a size cap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import plain
+from .sandbox import SandboxSpec, command_prefix, prepare_host_folders
+
+
+@dataclass(frozen=True)
+class ExecutionLimits:
+    cell_seconds: int = 600
+    notebook_seconds: int = 1800
+    output_bytes: int = 2 * 1024**2
+    probe_seconds: int = 300
+
+
+@dataclass
+class CellOutcome:
+    index: int  # position among the notebook's code cells, from 1
+    status: str  # "ok", "error", "timeout", "died", "skipped"
+    error: str = ""
+
+
+@dataclass
+class ExecutionReport:
+    cells: list[CellOutcome] = field(default_factory=list)
+    output_truncated: bool = False
+    kernel_alive: bool = True
+    seconds: float = 0.0
+
+    def first(self, status: str) -> CellOutcome | None:
+        return next((c for c in self.cells if c.status == status), None)
+
+
+class SandboxKernelManager(KernelManager):
+    """A KernelManager whose kernel process starts inside the sandbox."""
+
+    sandbox_prefix: list[str] = []
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        return [*self.sandbox_prefix, *kernel]
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        os.chmod(self.connection_file, 0o644)  # the kernel runs as another user
+
+
+class CappedClient(NotebookClient):
+    """nbclient that stops keeping output past a byte budget (a student may print gigabytes)."""
+
+    output_budget: int = 0
+    truncated: bool = False
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 (nbclient's signature)
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self.output_budget -= size
+        if self.output_budget < 0:
+            if not self.truncated:
+                self.truncated = True
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output truncated by the grader]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class SandboxedKernel:
+    """One submission's kernel: start it, run the notebook, probe it, and make sure it is gone."""
+
+    def __init__(self, spec_factory, files: dict[str, Path | nbformat.NotebookNode], limits: ExecutionLimits) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
+        self.root.chmod(0o755)
+        self.workdir, self.ipc, self.requests = self.root / "work", self.root / "ipc", self.root / "requests"
+        self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests)
+        prepare_host_folders(self.spec)
+        for name, source in files.items():
+            target = self.workdir / name
+            if isinstance(source, nbformat.NotebookNode):
+                nbformat.write(source, target)
+                target.chmod(0o644)
+            elif source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+        self.limits = limits
+        self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"))
+        self.km.sandbox_prefix = command_prefix(self.spec)
+        self.km.connection_file = str(self.ipc / "kernel.json")
+        self.km._kernel_spec = KernelSpec(
+            argv=[], display_name="sandbox", language="python", interrupt_mode="message", env={}
+        )
+        self.client: CappedClient | None = None
+        self._probe_count = 0
+
+    # -- lifecycle
+
+    def start(self, notebook: nbformat.NotebookNode) -> None:
+        self.client = CappedClient(
+            notebook,
+            km=self.km,
+            timeout=self.limits.cell_seconds,
+            allow_errors=True,
+            interrupt_on_timeout=False,
+            startup_timeout=120,
+            iopub_timeout=10,
+            record_timing=False,
+        )
+        self.client.output_budget = self.limits.output_bytes
+        # The kernel's own stdout/stderr (not the notebook's output) is noise for the grader.
+        self._context = self.client.setup_kernel(
+            env=self.spec_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._context.__enter__()
+
+    def spec_environment(self) -> dict[str, str]:
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap replaces it with --clearenv
+
+    def close(self) -> None:
+        try:
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        except Exception:
+            pass
+        try:
+            if self.client is not None:
+                self._context.__exit__(None, None, None)
+        except Exception:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> SandboxedKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        try:
+            return bool(self.km.is_alive())
+        except Exception:
+            return False
+
+    # -- execution
+
+    def run_code(self, code: str, timeout: float) -> dict:
+        """Execute grader code silently; the reply's content (status, ename, ...)."""
+        assert self.client is not None and self.client.kc is not None
+        reply = self.client.kc.execute_interactive(
+            code, timeout=timeout, store_history=False, allow_stdin=False, output_hook=lambda msg: None
+        )
+        return reply["content"]
+
+    def execute(self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "") -> ExecutionReport:
+        """Run the preamble, then every code cell; never raises for the student's code."""
+        report = ExecutionReport()
+        started = time.monotonic()
+        assert self.client is not None
+        self.run_code(preamble, timeout=self.limits.cell_seconds)
+        code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+        for number, (index, cell) in enumerate(code_cells, start=1):
+            remaining = self.limits.notebook_seconds - (time.monotonic() - started)
+            if remaining <= 0 or not report.kernel_alive:
+                report.cells.append(CellOutcome(number, "skipped"))
+                continue
+            if before_each and not cell.source.lstrip().startswith("%%"):
+                cell.source = f"{before_each}\n{cell.source}"
+            self.client.timeout = int(max(1, min(self.limits.cell_seconds, remaining)))
+            report.cells.append(self._execute_cell(cell, index, number))
+            report.kernel_alive = report.cells[-1].status not in ("died",) and self.alive
+        report.output_truncated = self.client.truncated
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _execute_cell(self, cell, index: int, number: int) -> CellOutcome:
+        try:
+            self.client.execute_cell(cell, index)
+        except CellTimeoutError:
+            return CellOutcome(number, "timeout" if self._interrupt() else "died", f"timed out after {self.client.timeout} s")
+        except DeadKernelError:
+            return CellOutcome(number, "died", "the kernel died")
+        except Exception as exc:  # nbclient protocol trouble: treat like a dead kernel
+            self.km.shutdown_kernel(now=True)
+            return CellOutcome(number, "died", f"{type(exc).__name__}")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            return CellOutcome(number, "error", f"{errors[0].get('ename', 'Error')}: {str(errors[0].get('evalue', ''))[:300]}")
+        return CellOutcome(number, "ok")
+
+    def _interrupt(self) -> bool:
+        """Interrupt a runaway cell; stop the kernel if it does not come back. True if it is usable."""
+        try:
+            self.km.interrupt_kernel()
+            self.run_code("pass", timeout=15)
+            return True
+        except Exception:
+            self.km.shutdown_kernel(now=True)
+            return False
+
+    # -- probes
+
+    def install_probes(self) -> None:
+        """Load plain.py and kernel_side.py into the kernel as private modules."""
+        here = Path(__file__).parent
+        sources = {f"_autograder_{name}": (here / f"{name}.py").read_text() for name in ("plain", "kernel_side")}
+        code = (
+            "import sys as _s, types as _t\n"
+            f"for _n, _src in {sources!r}.items():\n"
+            "    _m = _t.ModuleType(_n); _s.modules[_n] = _m; exec(compile(_src, _n, 'exec'), _m.__dict__)\n"
+            "del _s, _t, _n, _src, _m\n"
+        )
+        reply = self.run_code(code, timeout=self.limits.probe_seconds)
+        if reply.get("status") != "ok":
+            raise RuntimeError(f"could not install the grader's probes: {reply.get('ename')}")
+
+    def _exchange(self) -> tuple[Path, Path]:
+        """A request file only the grader can write, and a fresh name for the kernel's answer."""
+        self._probe_count += 1
+        answer = self.ipc / f"answer-{self._probe_count}.npz"
+        answer.unlink(missing_ok=True)
+        return self.requests / f"request-{self._probe_count}.npz", answer
+
+    def _ask(self, code: str, answer: Path) -> Any:
+        if not self.alive:
+            raise plain.StudentError("the notebook's kernel is no longer running")
+        try:
+            reply = self.run_code(code, timeout=self.limits.probe_seconds)
+        except TimeoutError:
+            self._interrupt()
+            raise plain.StudentError(f"it did not finish within {self.limits.probe_seconds} s") from None
+        if not answer.exists():
+            raise plain.StudentError(f"the kernel gave no answer ({reply.get('ename') or reply.get('status')})")
+        try:
+            return plain.read(str(answer))
+        finally:
+            answer.unlink(missing_ok=True)
+
+    def fetch(self, name: str) -> dict:
+        """The student's global `name` as an envelope: status missing/ok, callable, value."""
+        _, answer = self._exchange()
+        envelope = self._ask(f"__import__('_autograder_kernel_side').fetch({name!r}, {str(answer)!r})", answer)
+        return _checked_envelope(envelope)
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> dict:
+        request, answer = self._exchange()
+        plain.write((list(args), kwargs), str(request))
+        request.chmod(0o644)
+        try:
+            envelope = self._ask(
+                f"__import__('_autograder_kernel_side').call({name!r}, {str(request)!r}, {str(answer)!r})", answer
+            )
+        finally:
+            request.unlink(missing_ok=True)
+        return _checked_envelope(envelope)
+
+
+def _checked_envelope(envelope: Any) -> dict:
+    if type(envelope) is not dict or envelope.get("status") not in ("ok", "missing", "error"):
+        raise plain.PlainDataError("malformed answer from the kernel")
+    return envelope

@@ -1,0 +1,118 @@
+"""Report stage: results.json in Gradescope's schema, feedback text and grades.csv rows.
+
+Files are written atomically (a temporary file, then a rename), so a reader never sees half a
+result, and a crash leaves the previous complete file or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .judge import CaseResult
+
+
+@dataclass
+class GradeResult:
+    submission: str
+    cases: list[CaseResult]
+    status: str = "graded"  # graded, unreadable, timeout, kernel-died, no-sandbox, grader-error
+    summary: list[str] = field(default_factory=list)  # shown to the student
+    instructor_notes: list[str] = field(default_factory=list)  # never shown to the student
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def question_scores(self) -> dict[str, tuple[float, float]]:
+        scores: dict[str, tuple[float, float]] = {}
+        for case in self.cases:
+            got, possible = scores.get(case.question, (0.0, 0.0))
+            scores[case.question] = (got + case.score, possible + case.max_score)
+        return scores
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.cases), 5)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.cases), 5)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def gradescope_results(result: GradeResult, config: dict) -> dict:
+    """The results.json document (Gradescope autograder specification)."""
+    hidden_visibility = "after_published" if config.get("show_hidden") else "hidden"
+    tests = []
+    for case in result.cases:
+        tests.append({
+            "name": f"{case.question} - {case.name}",
+            "score": round(case.score, 5),
+            "max_score": round(case.max_score, 5),
+            "status": "passed" if case.passed else "failed",
+            "output": case.message,
+            "visibility": hidden_visibility if case.hidden else "visible",
+        })
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds, 1),
+        "output": "\n".join(result.summary),
+        "output_format": "text",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def feedback_text(result: GradeResult) -> str:
+    """Plain-text feedback with the same messages as the Gradescope view (hidden ones included)."""
+    lines = [f"{result.submission}: {result.score:g} / {result.max_score:g}", *result.summary, ""]
+    for question, (got, possible) in result.question_scores().items():
+        lines.append(f"{question}: {got:g} / {possible:g}")
+        for case in (c for c in result.cases if c.question == question and not c.passed):
+            lines.append(f"  - {case.name}: {case.message}")
+    return "\n".join(lines) + "\n"
+
+
+def csv_row(result: GradeResult, questions: list[str]) -> dict[str, str]:
+    scores = result.question_scores()
+    row = {"submission": result.submission}
+    row.update({q: f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions})
+    row.update({"total": f"{result.score:g}", "max": f"{result.max_score:g}", "status": result.status})
+    return row
+
+
+def write_outputs(result: GradeResult, out_dir: Path, config: dict) -> Path:
+    """DIR/<submission>/results.json and feedback.txt; returns the results.json path."""
+    folder = out_dir / result.submission
+    results_path = folder / "results.json"
+    write_atomically(results_path, json.dumps(gradescope_results(result, config), indent=2) + "\n")
+    write_atomically(folder / "feedback.txt", feedback_text(result))
+    if result.instructor_notes:
+        write_atomically(folder / "instructor_notes.txt", "\n".join(result.instructor_notes) + "\n")
+    return results_path
+
+
+def write_grades_csv(results: list[GradeResult], path: Path) -> None:
+    questions = sorted({c.question for r in results for c in r.cases}, key=lambda q: (len(q), q))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["submission", *questions, "total", "max", "status"])
+    writer.writeheader()
+    for result in results:
+        writer.writerow(csv_row(result, questions))
+    write_atomically(path, buffer.getvalue())

@@ -1,0 +1,158 @@
+"""The sandbox a submission's kernel runs in: bubblewrap, a real unprivileged user, rlimits.
+
+Inside, the kernel sees a read-only system (/usr, /etc), the Python installation and the
+virtual environment, the data folder read-only at /data, its own working folder, a private
+/tmp, and the folder holding the kernel's IPC sockets. It has its own PID, network (loopback
+only, not the host's), IPC and UTS namespaces, a new session (no terminal to inject into), and
+runs as an unprivileged user when the grader is root. The repository, and so the hidden tests,
+are never mounted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NOBODY = 65534
+SANDBOX_WORKDIR = "/work/submission"
+SANDBOX_DATA = "/data"
+
+
+class SandboxUnavailable(RuntimeError):
+    """No way to isolate student code on this machine."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for everything the student's code starts."""
+
+    memory_bytes: int = 6 * 1024**3  # RLIMIT_DATA; RLIMIT_AS below ~2 GB breaks TensorFlow
+    cpu_seconds: int = 3600
+    processes: int = 256
+    file_bytes: int = 256 * 1024**2
+    open_files: int = 1024
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    workdir: Path  # host folder bound read-write at SANDBOX_WORKDIR
+    ipc_dir: Path  # host folder bound read-write at the same path (kernel sockets, answers)
+    requests_dir: Path  # host folder bound read-only at the same path (the grader's arguments)
+    data_dir: Path  # bound read-only at SANDBOX_DATA
+    limits: Limits = field(default_factory=Limits)
+    threads: int = 2
+    uid: int = NOBODY
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _python_roots() -> list[Path]:
+    """Folders the interpreter needs: the environment and the base installation."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    executable = Path(sys.executable).resolve()
+    if not any(executable.is_relative_to(root) for root in roots):
+        roots.add(executable.parent)
+    return sorted(roots)
+
+
+def _ancestors(path: Path) -> list[Path]:
+    return [p for p in reversed(path.parents) if p != Path("/")]
+
+
+def check_available() -> None:
+    """Raise SandboxUnavailable with the reason if bubblewrap cannot be used here."""
+    if bwrap_path() is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed: install the Debian/Ubuntu package `bubblewrap` "
+            "(setup.sh does this as root), or pass --no-sandbox to grade without isolation."
+        )
+    probe = subprocess.run(
+        [bwrap_path(), *_namespace_args(), "--ro-bind", "/", "/", "true"], capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}")
+
+
+def _namespace_args() -> list[str]:
+    args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if os.geteuid() != 0:
+        args.insert(0, "--unshare-user")  # unprivileged bwrap needs a user namespace
+    return args
+
+
+def environment(spec: SandboxSpec) -> dict[str, str]:
+    """The only environment variables the kernel gets."""
+    threads = str(spec.threads)
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "KERAS_HOME": "/tmp/keras",
+        "MPLBACKEND": "agg",
+        "NN_DATA_DIR": SANDBOX_DATA,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "LANG": "C.UTF-8",
+    }
+
+
+def command_prefix(spec: SandboxSpec) -> list[str]:
+    """bwrap ... prlimit ... setpriv ... : put this in front of the kernel's command line."""
+    args = [bwrap_path(), "--die-with-parent", "--new-session", *_namespace_args()]
+    args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+    mounts = [(root, root, "--ro-bind") for root in _python_roots()]
+    mounts += [(spec.data_dir, Path(SANDBOX_DATA), "--ro-bind"), (spec.workdir, Path(SANDBOX_WORKDIR), "--bind")]
+    mounts += [(spec.ipc_dir, spec.ipc_dir, "--bind"), (spec.requests_dir, spec.requests_dir, "--ro-bind")]
+    made: set[Path] = set()
+    for source, target, kind in mounts:
+        for parent in _ancestors(target):  # bwrap would create these 0700: unreadable for the kernel's user
+            if parent not in made and not parent.is_relative_to("/usr"):  # /usr is already a read-only mount
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        args += [kind, str(source), str(target)]
+    args += ["--chdir", SANDBOX_WORKDIR, "--clearenv"]
+    for key, value in environment(spec).items():
+        args += ["--setenv", key, value]
+    limits = spec.limits
+    args += [
+        "/usr/bin/prlimit",
+        f"--data={limits.memory_bytes}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
+    if os.geteuid() == 0:
+        args[3:3] = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        args += ["/usr/bin/setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups", "--no-new-privs", "--"]
+    return args
+
+
+def prepare_host_folders(spec: SandboxSpec) -> None:
+    """Give the sandbox's user its working and IPC folders; the requests folder stays the grader's."""
+    for folder in (spec.workdir, spec.ipc_dir, spec.requests_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0 and folder != spec.requests_dir:
+            os.chown(folder, spec.uid, spec.uid)
+        folder.chmod(0o755)
