@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the judge imports Keras; its C++ start-up logs are noise
 
 from . import __version__
 from .paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK

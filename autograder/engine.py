@@ -108,10 +108,13 @@ def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict)
         result.status, lines = summarize_execution(report)
         result.summary += lines
         mark = time.perf_counter()
-        usable = kernel.alive
-        if usable:
-            kernel.install_probes()
-        namespace = KernelNamespace(kernel if usable else None, {"np": np})
+        unavailable = "" if kernel.alive else "the notebook's kernel had stopped, so its answers were lost"
+        if not unavailable:
+            try:
+                kernel.install_probes()
+            except Exception:
+                unavailable = "the notebook stopped the grader from reading its answers"
+        namespace = KernelNamespace(kernel, {"np": np}, unavailable)
         result.cases = judge(options.tests_dir, namespace)
         stages["probe + judge"] = time.perf_counter() - mark
 

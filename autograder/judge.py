@@ -76,8 +76,9 @@ def _copy_back(originals: tuple, after: Any) -> None:
 class KernelNamespace(Mapping):
     """The student's globals, as the tests see them: proxies and plain data."""
 
-    def __init__(self, kernel: Any, trusted: dict[str, Any]) -> None:
+    def __init__(self, kernel: Any, trusted: dict[str, Any], unavailable: str = "") -> None:
         self._kernel, self._trusted, self._cache = kernel, trusted, {}
+        self._unavailable = unavailable  # why the kernel cannot be asked, if it cannot
 
     def __getitem__(self, name: str) -> Any:
         if name in self._trusted:
@@ -90,8 +91,8 @@ class KernelNamespace(Mapping):
         return self[name]
 
     def _fetch(self, name: str) -> Any:
-        if self._kernel is None:
-            raise MissingName(name)
+        if self._unavailable:
+            raise StudentError(self._unavailable)
         envelope = self._kernel.fetch(name)
         if envelope["status"] == "missing":
             raise MissingName(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -20,12 +21,13 @@ from typing import Any
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import plain
-from .sandbox import SandboxSpec, command_prefix, prepare_host_folders
+from .sandbox import SandboxSpec, command_prefix, end_user_processes, prepare_host_folders
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class ExecutionReport:
         return next((c for c in self.cells if c.status == status), None)
 
 
-class SandboxKernelManager(KernelManager):
-    """A KernelManager whose kernel process starts inside the sandbox."""
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel process starts inside the sandbox (async, as nbclient needs)."""
 
     sandbox_prefix: list[str] = []
 
@@ -96,7 +98,7 @@ class SandboxedKernel:
         prepare_host_folders(self.spec)
         for name, source in files.items():
             target = self.workdir / name
-            if isinstance(source, nbformat.NotebookNode):
+            if not isinstance(source, Path):  # a notebook node (v4, or converted from v3)
                 nbformat.write(source, target)
                 target.chmod(0o644)
             elif source.is_dir():
@@ -139,7 +141,7 @@ class SandboxedKernel:
     def close(self) -> None:
         try:
             if self.km.has_kernel:
-                self.km.shutdown_kernel(now=True)
+                run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
             pass
         try:
@@ -147,6 +149,7 @@ class SandboxedKernel:
                 self._context.__exit__(None, None, None)
         except Exception:
             pass
+        end_user_processes(self.spec.uid)  # daemons, fork bombs: nothing outlives grading
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> SandboxedKernel:
@@ -158,19 +161,30 @@ class SandboxedKernel:
     @property
     def alive(self) -> bool:
         try:
-            return bool(self.km.is_alive())
+            return bool(run_sync(self.km.is_alive)())
         except Exception:
             return False
 
     # -- execution
 
     def run_code(self, code: str, timeout: float) -> dict:
-        """Execute grader code silently; the reply's content (status, ename, ...)."""
+        """Execute grader code and wait for its reply's content (status, ename, ...).
+
+        Its output is left on the IOPub channel, where nbclient discards it by parent id.
+        """
         assert self.client is not None and self.client.kc is not None
-        reply = self.client.kc.execute_interactive(
-            code, timeout=timeout, store_history=False, allow_stdin=False, output_hook=lambda msg: None
-        )
-        return reply["content"]
+        return run_sync(self._reply)(self.client.kc.execute(code, store_history=False, allow_stdin=False), timeout)
+
+    async def _reply(self, msg_id: str, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                message = await self.client.kc.shell_channel.get_msg(timeout=remaining)
+            except queue.Empty:
+                break
+            if message["parent_header"].get("msg_id") == msg_id:
+                return message["content"]
+        raise TimeoutError(f"no reply within {timeout} s")
 
     def execute(self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "") -> ExecutionReport:
         """Run the preamble, then every code cell; never raises for the student's code."""
@@ -201,7 +215,7 @@ class SandboxedKernel:
         except DeadKernelError:
             return CellOutcome(number, "died", "the kernel died")
         except Exception as exc:  # nbclient protocol trouble: treat like a dead kernel
-            self.km.shutdown_kernel(now=True)
+            run_sync(self.km.shutdown_kernel)(now=True)
             return CellOutcome(number, "died", f"{type(exc).__name__}")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
@@ -211,11 +225,11 @@ class SandboxedKernel:
     def _interrupt(self) -> bool:
         """Interrupt a runaway cell; stop the kernel if it does not come back. True if it is usable."""
         try:
-            self.km.interrupt_kernel()
+            run_sync(self.km.interrupt_kernel)()
             self.run_code("pass", timeout=15)
             return True
         except Exception:
-            self.km.shutdown_kernel(now=True)
+            run_sync(self.km.shutdown_kernel)(now=True)
             return False
 
     # -- probes

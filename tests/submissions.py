@@ -17,6 +17,17 @@ import nbformat
 from autograder.paths import SOLUTION_NOTEBOOK
 
 CORPUS = Path(__file__).parent / "corpus"
+ATTACKS = Path(__file__).parent / "attacks"
+
+# Answers to q1, q2, q3 and q5 (7 points) that need no training: the base of the attack notebooks.
+HONEST_LIGHT_CELLS = [
+    "import numpy as np",
+    "def reshape_images(images):\n    return images.reshape(len(images), -1)",
+    "def normalize_images(images):\n    return images.astype(np.float32) / 255.0",
+    "def one_hot_labels(labels, num_classes=10):\n    return np.eye(num_classes, dtype=np.float32)[np.asarray(labels)]",
+    "total_params = 717210",
+]
+HONEST_LIGHT_SCORE = 7.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +47,37 @@ def corpus(kind: str) -> list[Entry]:
     """Entries of tests/corpus/<kind>/ ("correct" or "buggy")."""
     entries = []
     for path in sorted((CORPUS / kind).glob("*.py")):
-        match = re.search(r"^# breaks: (q\d+)\s*$", path.read_text(), flags=re.MULTILINE)
-        entries.append(Entry(path, match.group(1) if match else None))
+        entries.append(Entry(path, header(path, "breaks")))
     return entries
+
+
+def header(path: Path, key: str) -> str | None:
+    """The value of a `# key: value` line of a corpus or attack file."""
+    match = re.search(rf"^# {key}: (.+?)\s*$", path.read_text(), flags=re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def attacks() -> list[Path]:
+    return sorted(p for p in ATTACKS.glob("*.py") if p.suffix == ".py")
+
+
+def honest_light_notebook() -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in HONEST_LIGHT_CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def build_attack(path: Path, target: Path) -> Path:
+    """The honest light notebook with the attack's cells before or after its answers."""
+    notebook = honest_light_notebook()
+    attack_cells = [nbformat.v4.new_code_cell(c.strip()) for c in path.read_text().split("# %%")[1:]]
+    if header(path, "position") == "start":
+        notebook.cells = notebook.cells[:1] + attack_cells + notebook.cells[1:]
+    else:
+        notebook.cells += attack_cells
+    nbformat.write(notebook, target)
+    return target
 
 
 def top_level_names(source: str) -> list[str]:

@@ -1,6 +1,8 @@
 """Stock `otter run` on the generated autograder: the baseline grading path, real notebooks.
 
-Each notebook trains the lesson's two networks (about 40 s each on 2 cores).
+Each notebook trains the lesson's two networks (about 40 s each on 2 cores). The reference and
+the blank notebook run by default; the corpus through otter is marked slow (`pytest -m slow`):
+the sandboxed engine's tests run the same corpus by default.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ def test_blank_student_notebook_gets_zero(otter_autograder):
     assert all(s.max_score > 0 for s in scores.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", corpus("correct"), ids=str)
 def test_correct_style_gets_full_marks(entry, otter_autograder, tmp_path):
     notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")
     assert lost(grade(notebook, otter_autograder)) == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", corpus("buggy"), ids=str)
 def test_bug_loses_points_only_where_it_is(entry, otter_autograder, tmp_path):
     notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")

@@ -1,0 +1,4 @@
+# Raise KeyboardInterrupt from a cell.
+# score: honest
+# %%
+raise KeyboardInterrupt

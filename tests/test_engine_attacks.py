@@ -1,0 +1,128 @@
+"""Hostile and broken submissions through the real engine: real kernel, real sandbox.
+
+Each case must end in a valid results.json, a score no higher than the honest one, a clear
+message, no process left behind, and nothing of the hidden tests in what the student sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder.engine import GradingOptions, grade_submission
+from autograder.kernel import ExecutionLimits
+from autograder.paths import HIDDEN_TESTS
+
+from . import broken_files as builders
+from .submissions import HONEST_LIGHT_SCORE, attacks, build_attack, header, honest_light_notebook
+
+LIMITS = ExecutionLimits(cell_seconds=20, notebook_seconds=180, output_bytes=1024**2, probe_seconds=60)
+OPTIONS = GradingOptions(limits=LIMITS)
+HIDDEN_SNIPPETS = ["def test_", "assert ", "717210", "223978", "0.965"]
+
+
+def sandbox_processes() -> list[str]:
+    """Processes of the sandbox's user that are still alive."""
+    alive = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(r"^Uid:\s+65534\b", text, flags=re.MULTILINE):
+            alive.append(text.splitlines()[0])
+    return alive
+
+
+def check_result(result, out_dir: Path) -> tuple[dict, str]:
+    """The written results are valid, complete and leak nothing; returns them with the student's text."""
+    document = json.loads((out_dir / result.submission / "results.json").read_text())
+    assert isinstance(document["score"], int | float) and document["tests"]
+    for test in document["tests"]:
+        assert re.match(r"q[1-8] - ", test["name"]), test["name"]
+        assert 0 <= test["score"] <= test["max_score"]
+        assert test["visibility"] in ("visible", "hidden", "after_published")
+    assert {t["name"].split(" - ")[0] for t in document["tests"]} == {f"q{i}" for i in range(1, 9)}
+    seen = document["output"] + "\n" + "\n".join(t["output"] for t in document["tests"])
+    for snippet in HIDDEN_SNIPPETS:
+        assert snippet not in seen, f"student-visible output contains {snippet!r}"
+    assert sandbox_processes() == [], "a process of the submission outlived grading"
+    return document, seen
+
+
+@pytest.fixture
+def loopback_listener():
+    """A host listener on 127.0.0.1 in the attack's port range; records any connection."""
+    connections = []
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    for port in range(40000, 40100):
+        try:
+            server.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    server.listen()
+    server.settimeout(0.5)
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(server.accept())
+            except OSError:
+                pass
+
+    stop = threading.Event()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_honest_light_notebook_scores_its_answers(tmp_path):
+    path = tmp_path / "honest.ipynb"
+    import nbformat
+
+    nbformat.write(honest_light_notebook(), path)
+    result = grade_submission(path, tmp_path / "out", OPTIONS)
+    check_result(result, tmp_path / "out")
+    assert result.status == "graded" and result.score == HONEST_LIGHT_SCORE
+
+
+@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
+def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
+    submission = build_attack(attack, tmp_path / f"{attack.stem}.ipynb")
+    result = grade_submission(submission, tmp_path / "out", OPTIONS)
+    _, seen = check_result(result, tmp_path / "out")
+    if header(attack, "score") == "honest":
+        assert result.score == HONEST_LIGHT_SCORE, seen
+    else:
+        assert result.score <= HONEST_LIGHT_SCORE, seen
+    assert result.status == (header(attack, "status") or result.status), seen
+    if header(attack, "message"):
+        assert re.search(header(attack, "message"), seen), seen
+    assert loopback_listener == [], "the sandbox reached a listener on the host's loopback"
+    assert not Path("/tmp/autograder-pickle-pwned").exists()
+
+
+@pytest.mark.parametrize("builder", list(builders.CASES), ids=lambda b: b.__name__)
+def test_broken_file_gets_a_clear_result(builder, tmp_path):
+    status, message, graded = builders.CASES[builder]
+    submission = builder(tmp_path / "mnist_nn.ipynb", honest_light_notebook())
+    result = grade_submission(submission, tmp_path / "out", OPTIONS)
+    _, seen = check_result(result, tmp_path / "out")
+    assert result.status == status and re.search(message, seen), seen
+    assert result.score == (HONEST_LIGHT_SCORE if graded else 0.0)
+    assert not builders.PICKLE_MARKER.exists(), "something in the submission was unpickled"
+
+
+def test_hidden_tests_exist_on_the_host():
+    """The leak attacks above are meaningful: the hidden tests are really on this disk."""
+    assert "hidden=True" in (HIDDEN_TESTS / "q5.py").read_text()

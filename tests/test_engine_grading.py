@@ -1,0 +1,70 @@
+"""The sandboxed engine on real lesson notebooks: real kernel, real sandbox, real training.
+
+The reference solution gets full marks (and the same marks twice), the blank notebook zero,
+every correct style full marks, and each bug loses points on exactly its question. Each
+notebook trains the lesson's two networks (about 40 s). The first bug of each question runs by
+default; the others are marked slow (`pytest -m slow`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autograder.engine import grade_submission
+from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+
+from .submissions import build_submission, corpus
+
+QUESTIONS = [f"q{i}" for i in range(1, 9)]
+
+
+def first_bug_per_question() -> list:
+    seen, params = set(), []
+    for entry in corpus("buggy"):
+        slow = entry.breaks in seen
+        seen.add(entry.breaks)
+        params.append(pytest.param(entry, id=str(entry), marks=[pytest.mark.slow] if slow else []))
+    return params
+
+
+def lost(result) -> dict[str, str]:
+    return {q: f"{got:g}/{possible:g}" for q, (got, possible) in result.question_scores().items() if got < possible}
+
+
+@pytest.fixture(scope="module")
+def reference_result(tmp_path_factory):
+    return grade_submission(SOLUTION_NOTEBOOK, tmp_path_factory.mktemp("reference"))
+
+
+def test_reference_solution_gets_full_marks(reference_result):
+    assert reference_result.status == "graded"
+    assert sorted(reference_result.question_scores()) == QUESTIONS
+    assert lost(reference_result) == {}, [c.message for c in reference_result.cases if not c.passed]
+
+
+def test_grading_is_deterministic(reference_result, tmp_path):
+    again = grade_submission(SOLUTION_NOTEBOOK, tmp_path)
+    assert again.question_scores() == reference_result.question_scores()
+    assert [c.message for c in again.cases] == [c.message for c in reference_result.cases]
+
+
+def test_blank_notebook_gets_zero_with_explanations(tmp_path):
+    result = grade_submission(STUDENT_NOTEBOOK, tmp_path)
+    assert {q: got for q, (got, _) in result.question_scores().items()} == dict.fromkeys(QUESTIONS, 0.0)
+    document = json.loads((tmp_path / "mnist_nn" / "results.json").read_text())
+    assert document["score"] == 0 and all(t["output"] for t in document["tests"])
+    assert any("returned NoneType" in t["output"] for t in document["tests"])
+
+
+@pytest.mark.parametrize("entry", corpus("correct"), ids=str)
+def test_correct_style_gets_full_marks(entry, tmp_path):
+    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out")
+    assert lost(result) == {}, [c.message for c in result.cases if not c.passed]
+
+
+@pytest.mark.parametrize("entry", first_bug_per_question())
+def test_bug_loses_points_only_where_it_is(entry, tmp_path):
+    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out")
+    assert set(lost(result)) == {entry.breaks}, [(c.question, c.message) for c in result.cases if not c.passed]
