@@ -75,7 +75,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .engine import GradingOptions, grade_submission
     from .report import write_grades_csv
 
-    options = GradingOptions(require_sandbox=not args.no_sandbox)
+    options = GradingOptions(require_sandbox=not args.allow_no_sandbox)
     results = []
     for path in args.submissions:
         result = grade_submission(Path(path), args.out, options)
@@ -123,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="grade submissions in the sandboxed engine (results.json per submission)")
     grade.add_argument("submissions", nargs="+", metavar="PATH", help="a notebook (.ipynb) or a zip holding one")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
-    grade.add_argument("--no-sandbox", action="store_true", help="run student code without isolation (unsafe; no bwrap)")
+    grade.add_argument(
+        "--allow-no-sandbox", action="store_true",
+        help="where bubblewrap is missing, run student code with resource limits only (unsafe)",
+    )
     grade.set_defaults(func=cmd_grade)
 
     demo = commands.add_parser("demo", help="build, then grade the reference and the blank notebook")

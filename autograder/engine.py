@@ -77,10 +77,19 @@ def summarize_execution(report: ExecutionReport) -> tuple[str, list[str]]:
 
 
 def _spec_factory(options: GradingOptions):
-    def make(workdir: Path, ipc: Path, requests: Path) -> SandboxSpec:
-        return SandboxSpec(workdir, ipc, requests, options.data_dir, options.sandbox_limits, options.threads)
+    def make(workdir: Path, ipc: Path, requests: Path, uid: int) -> SandboxSpec:
+        return SandboxSpec(
+            workdir, ipc, requests, options.data_dir, options.sandbox_limits, options.threads, uid, isolated
+        )
 
-    return make
+    isolated = True
+    try:
+        check_available()
+    except SandboxUnavailable:
+        if options.require_sandbox:
+            raise
+        isolated = False
+    return make, isolated
 
 
 def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict) -> None:
@@ -90,14 +99,15 @@ def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict)
     result.summary += [f"Note: {note}." for note in loaded.notes]
     stages["load"] = time.perf_counter() - started
 
-    if options.require_sandbox:
-        check_available()
+    spec_factory, isolated = _spec_factory(options)
+    if not isolated:
+        result.instructor_notes.append("Graded WITHOUT a sandbox (no usable bubblewrap; --allow-no-sandbox).")
     data_module()  # the tests import nn_data in the grader's process
     # What the notebook expects beside it: itself (otter.Notebook reads it), the data helper, and
     # the public tests for its grader.check() cells.
     files = {STUDENT_NOTEBOOK.name: loaded.notebook, DATA_MODULE.name: DATA_MODULE, "tests": options.public_tests_dir}
     mark = time.perf_counter()
-    with SandboxedKernel(_spec_factory(options), files, options.limits) as kernel:
+    with SandboxedKernel(spec_factory, files, options.limits) as kernel:
         kernel.start(loaded.notebook)
         stages["sandbox start"] = time.perf_counter() - mark
         mark = time.perf_counter()

@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import plain
-from .sandbox import SandboxSpec, command_prefix, end_user_processes, prepare_host_folders
+from .sandbox import SandboxSpec, UidLease, command_prefix, end_user_processes, prepare_host_folders
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ class SandboxedKernel:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
         self.root.chmod(0o755)
         self.workdir, self.ipc, self.requests = self.root / "work", self.root / "ipc", self.root / "requests"
-        self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests)
+        self.lease = UidLease()
+        self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
         prepare_host_folders(self.spec)
         for name, source in files.items():
             target = self.workdir / name
@@ -121,6 +122,7 @@ class SandboxedKernel:
         self.client = CappedClient(
             notebook,
             km=self.km,
+            resources={"metadata": {"path": str(self.workdir)}},  # the kernel's cwd when unsandboxed
             timeout=self.limits.cell_seconds,
             allow_errors=True,
             interrupt_on_timeout=False,
@@ -150,6 +152,7 @@ class SandboxedKernel:
         except Exception:
             pass
         end_user_processes(self.spec.uid)  # daemons, fork bombs: nothing outlives grading
+        self.lease.release()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> SandboxedKernel:
@@ -179,9 +182,11 @@ class SandboxedKernel:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                message = await self.client.kc.shell_channel.get_msg(timeout=remaining)
+                message = await self.client.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
             except queue.Empty:
-                break
+                if not await self.km.is_alive():
+                    raise DeadKernelError("the kernel died") from None
+                continue
             if message["parent_header"].get("msg_id") == msg_id:
                 return message["content"]
         raise TimeoutError(f"no reply within {timeout} s")
@@ -191,7 +196,11 @@ class SandboxedKernel:
         report = ExecutionReport()
         started = time.monotonic()
         assert self.client is not None
-        self.run_code(preamble, timeout=self.limits.cell_seconds)
+        try:
+            self.run_code(preamble, timeout=self.limits.cell_seconds)
+        except (DeadKernelError, TimeoutError) as exc:
+            report.kernel_alive = False
+            report.cells.append(CellOutcome(0, "died", f"the kernel did not start ({exc})"))
         code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
         for number, (index, cell) in enumerate(code_cells, start=1):
             remaining = self.limits.notebook_seconds - (time.monotonic() - started)

@@ -10,6 +10,7 @@ are never mounted.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 NOBODY = 65534
+SANDBOX_UIDS = range(61000, 61500)  # one per concurrent sandbox: ending one must not touch another
+UID_LOCKS = Path("/run/autograder-uids")
 SANDBOX_WORKDIR = "/work/submission"
 SANDBOX_DATA = "/data"
 
@@ -48,6 +51,7 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     threads: int = 2
     uid: int = NOBODY
+    isolated: bool = True  # False: no bubblewrap here and the instructor allowed grading without it
 
 
 def bwrap_path() -> str | None:
@@ -72,7 +76,7 @@ def check_available() -> None:
     if bwrap_path() is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed: install the Debian/Ubuntu package `bubblewrap` "
-            "(setup.sh does this as root), or pass --no-sandbox to grade without isolation."
+            "(setup.sh does this as root), or pass --allow-no-sandbox to grade without isolation."
         )
     probe = subprocess.run(
         [bwrap_path(), *_namespace_args(), "--ro-bind", "/", "/", "true"], capture_output=True, text=True
@@ -91,13 +95,14 @@ def _namespace_args() -> list[str]:
 def environment(spec: SandboxSpec) -> dict[str, str]:
     """The only environment variables the kernel gets."""
     threads = str(spec.threads)
+    home = "/tmp" if spec.isolated else str(spec.workdir)
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": "/tmp",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
-        "KERAS_HOME": "/tmp/keras",
+        "HOME": home,
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "KERAS_HOME": f"{home}/.keras",
         "MPLBACKEND": "agg",
-        "NN_DATA_DIR": SANDBOX_DATA,
+        "NN_DATA_DIR": SANDBOX_DATA if spec.isolated else str(spec.data_dir),
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -109,8 +114,23 @@ def environment(spec: SandboxSpec) -> dict[str, str]:
     }
 
 
+def _limits_args(limits: Limits) -> list[str]:
+    return [
+        "/usr/bin/prlimit",
+        f"--data={limits.memory_bytes}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_bytes}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
+
+
 def command_prefix(spec: SandboxSpec) -> list[str]:
     """bwrap ... prlimit ... setpriv ... : put this in front of the kernel's command line."""
+    if not spec.isolated:  # resource limits only: the kernel sees the machine as the grader does
+        return ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in environment(spec).items()), *_limits_args(spec.limits)]
     args = [bwrap_path(), "--die-with-parent", "--new-session", *_namespace_args()]
     args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -134,17 +154,7 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
     args += ["--chdir", SANDBOX_WORKDIR, "--clearenv"]
     for key, value in environment(spec).items():
         args += ["--setenv", key, value]
-    limits = spec.limits
-    args += [
-        "/usr/bin/prlimit",
-        f"--data={limits.memory_bytes}",
-        f"--cpu={limits.cpu_seconds}",
-        f"--nproc={limits.processes}",
-        f"--fsize={limits.file_bytes}",
-        f"--nofile={limits.open_files}",
-        "--core=0",
-        "--",
-    ]
+    args += _limits_args(spec.limits)
     if os.geteuid() == 0:
         args[3:3] = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         args += ["/usr/bin/setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups", "--no-new-privs", "--"]
@@ -160,17 +170,21 @@ def prepare_host_folders(spec: SandboxSpec) -> None:
         folder.chmod(0o755)
 
 
-def user_processes(uid: int) -> list[int]:
-    """PIDs of processes whose real user is `uid`."""
+def processes_of(uids: set[int]) -> list[int]:
+    """PIDs of processes whose real user is one of `uids`."""
     pids = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
+            uid_line = next(line for line in status.read_text().splitlines() if line.startswith("Uid:"))
+        except (OSError, StopIteration):
             continue
-        if int(fields.get("Uid", "-1").split()[0]) == uid:
+        if int(uid_line.split()[1]) in uids:
             pids.append(int(status.parent.name))
     return pids
+
+
+def user_processes(uid: int) -> list[int]:
+    return processes_of({uid})
 
 
 def end_user_processes(uid: int, timeout: float = 10.0) -> list[int]:
@@ -190,3 +204,31 @@ def end_user_processes(uid: int, timeout: float = 10.0) -> list[int]:
                 pass
         time.sleep(0.05)
     return user_processes(uid)
+
+
+class UidLease:
+    """An unprivileged uid reserved for one sandbox (a lock file held while it lives)."""
+
+    def __init__(self) -> None:
+        self.uid, self._handle = NOBODY, None
+        if os.geteuid() != 0:
+            return  # unprivileged bwrap keeps our own uid
+        UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for uid in SANDBOX_UIDS:
+            handle = open(UID_LOCKS / str(uid), "w")  # noqa: SIM115  (held until release)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            if user_processes(uid):  # left over from a grader that was killed: skip it
+                handle.close()
+                continue
+            self.uid, self._handle = uid, handle
+            return
+        raise SandboxUnavailable("all sandbox uids are in use")
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

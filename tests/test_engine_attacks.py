@@ -12,11 +12,13 @@ import socket
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.engine import GradingOptions, grade_submission
 from autograder.kernel import ExecutionLimits
 from autograder.paths import HIDDEN_TESTS
+from autograder.sandbox import NOBODY, SANDBOX_UIDS, processes_of
 
 from . import broken_files as builders
 from .submissions import HONEST_LIGHT_SCORE, attacks, build_attack, header, honest_light_notebook
@@ -26,17 +28,9 @@ OPTIONS = GradingOptions(limits=LIMITS)
 HIDDEN_SNIPPETS = ["def test_", "assert ", "717210", "223978", "0.965"]
 
 
-def sandbox_processes() -> list[str]:
-    """Processes of the sandbox's user that are still alive."""
-    alive = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            text = status.read_text()
-        except OSError:
-            continue
-        if re.search(r"^Uid:\s+65534\b", text, flags=re.MULTILINE):
-            alive.append(text.splitlines()[0])
-    return alive
+def sandbox_processes() -> list[int]:
+    """Processes of any sandbox user that are still alive."""
+    return processes_of({*SANDBOX_UIDS, NOBODY})
 
 
 def check_result(result, out_dir: Path) -> tuple[dict, str]:
@@ -88,8 +82,6 @@ def loopback_listener():
 
 def test_honest_light_notebook_scores_its_answers(tmp_path):
     path = tmp_path / "honest.ipynb"
-    import nbformat
-
     nbformat.write(honest_light_notebook(), path)
     result = grade_submission(path, tmp_path / "out", OPTIONS)
     check_result(result, tmp_path / "out")
@@ -126,3 +118,24 @@ def test_broken_file_gets_a_clear_result(builder, tmp_path):
 def test_hidden_tests_exist_on_the_host():
     """The leak attacks above are meaningful: the hidden tests are really on this disk."""
     assert "hidden=True" in (HIDDEN_TESTS / "q5.py").read_text()
+
+
+def test_without_bubblewrap_grading_is_refused_by_default(tmp_path, monkeypatch):
+    monkeypatch.setattr("autograder.sandbox.bwrap_path", lambda: None)
+    path = tmp_path / "honest.ipynb"
+    nbformat.write(honest_light_notebook(), path)
+    result = grade_submission(path, tmp_path / "out", OPTIONS)
+    _, seen = check_result(result, tmp_path / "out")
+    assert result.status == "no-sandbox" and result.score == 0
+    assert "could not be graded safely" in seen and "bubblewrap" not in seen
+    assert "bubblewrap (bwrap) is not installed" in (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()
+
+
+def test_without_bubblewrap_an_instructor_may_allow_unsandboxed_grading(tmp_path, monkeypatch):
+    monkeypatch.setattr("autograder.sandbox.bwrap_path", lambda: None)
+    path = tmp_path / "honest.ipynb"
+    nbformat.write(honest_light_notebook(), path)
+    result = grade_submission(path, tmp_path / "out", GradingOptions(limits=LIMITS, require_sandbox=False))
+    check_result(result, tmp_path / "out")
+    assert result.status == "graded" and result.score == HONEST_LIGHT_SCORE
+    assert "WITHOUT a sandbox" in (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()

@@ -1,0 +1,122 @@
+"""What the hardened grader costs: plain notebook execution against a full sandboxed grade.
+
+    python -m benchmarks.grading_overhead [--repeat N] [--notebook PATH]
+
+Times (1) executing the notebook with nbclient in an ordinary kernel, no grading, and (2) the
+full ``grade`` of the same notebook (sandbox start, execution, probing and judging, report),
+alternating the two N times. Prints the ratio, the per-stage breakdown and the peak resident
+memory of the whole process tree (grader plus kernel), and writes
+benchmarks/results/grading_overhead.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+
+from autograder.data import kernel_environment
+from autograder.engine import grade_submission
+from autograder.paths import ASSIGNMENT, DATA_MODULE, REPO, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+
+RESULTS = REPO / "benchmarks" / "results"
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval, self.peak, self.peak_children = interval, 0, 0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = children = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    rss = process.memory_info().rss
+                except psutil.Error:
+                    continue
+                total += rss
+                children += rss if process.pid != me.pid else 0
+            self.peak, self.peak_children = max(self.peak, total), max(self.peak_children, children)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def plain_execution(notebook_path: Path) -> float:
+    """Seconds to execute the notebook with nbclient next to its support files."""
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        shutil.copy2(DATA_MODULE, folder / DATA_MODULE.name)
+        shutil.copytree(ASSIGNMENT / "tests", folder / "tests")
+        notebook = nbformat.read(notebook_path, as_version=4)
+        nbformat.write(notebook, folder / STUDENT_NOTEBOOK.name)
+        client = NotebookClient(notebook, timeout=1200, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(folder)}})
+        start = time.perf_counter()
+        client.execute(env=kernel_environment())
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=1, help="alternating runs of each (default 1)")
+    parser.add_argument("--notebook", type=Path, default=SOLUTION_NOTEBOOK, help="notebook to time")
+    args = parser.parse_args()
+
+    plain, graded, stages, peaks = [], [], [], []
+    for run in range(1, args.repeat + 1):
+        plain.append(plain_execution(args.notebook))
+        with tempfile.TemporaryDirectory() as out, PeakMemory() as memory:
+            start = time.perf_counter()
+            result = grade_submission(args.notebook, Path(out))
+            graded.append(time.perf_counter() - start)
+        stages.append(result.stages)
+        peaks.append((memory.peak, memory.peak_children))
+        print(f"run {run}: plain {plain[-1]:.1f} s, grade {graded[-1]:.1f} s ({result.score:g}/{result.max_score:g}), "
+              f"peak {memory.peak / 1024**3:.2f} GB", flush=True)
+
+    ratio = statistics.median(graded) / statistics.median(plain)
+    lines = [
+        f"notebook: {args.notebook.relative_to(REPO) if args.notebook.is_relative_to(REPO) else args.notebook}",
+        f"runs: {args.repeat} of each, alternating; medians below",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| plain execution (nbclient, no grading) | {statistics.median(plain):.1f} s |",
+        f"| full grade (sandbox, execution, probe + judge, report) | {statistics.median(graded):.1f} s |",
+        f"| **ratio grade / plain** | **{ratio:.3f}** |",
+        f"| peak resident memory, grader + kernel | {max(p for p, _ in peaks) / 1024**3:.2f} GB |",
+        f"| peak resident memory, kernel (sandbox) alone | {max(c for _, c in peaks) / 1024**3:.2f} GB |",
+        "",
+        "| stage | seconds (median) |",
+        "|---|---|",
+    ]
+    for stage in stages[0]:
+        lines.append(f"| {stage} | {statistics.median(s.get(stage, 0.0) for s in stages):.2f} |")
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "grading_overhead.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
