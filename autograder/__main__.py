@@ -87,15 +87,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build everything, then grade the reference solution and the blank student notebook."""
+    import tempfile
+
     from .build import build
-    from .otter_baseline import otter_scores
+    from .engine import grade_submission
+    from .otter_baseline import QuestionScore
 
     print("building the assignment from the master notebook ...", flush=True)
     build(execute=True)
     rows = []
-    for label, notebook in (("reference solution", SOLUTION_NOTEBOOK), ("blank student notebook", STUDENT_NOTEBOOK)):
-        print(f"grading the {label} with otter run ...", flush=True)
-        rows.append((label, otter_scores(notebook)))
+    with tempfile.TemporaryDirectory() as out:
+        for label, notebook in (("reference solution", SOLUTION_NOTEBOOK), ("blank student notebook", STUDENT_NOTEBOOK)):
+            print(f"grading the {label} in the sandboxed engine ...", flush=True)
+            result = grade_submission(notebook, Path(out))
+            scores = {q: QuestionScore(q, got, possible) for q, (got, possible) in result.question_scores().items()}
+            rows.append((f"{label} ({result.seconds:.0f} s)", scores))
     print()
     print_score_table(rows)
     return 0

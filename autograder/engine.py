@@ -7,6 +7,9 @@ in a valid result with a message.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -76,6 +79,21 @@ def summarize_execution(report: ExecutionReport) -> tuple[str, list[str]]:
     return status, lines
 
 
+@functools.cache
+def warm_up_judge() -> None:
+    """Prepare the judge while the notebook runs: Keras imported, the test data loaded once.
+
+    The tests import nn_data in the grader's process; its loader verifies the whole dataset on
+    every call, so the grader keeps one verified copy for all of them.
+    """
+    nn_data = data_module()
+    arrays = nn_data.mnist.load_data()
+    for array in (a for pair in arrays for a in pair):
+        array.flags.writeable = False  # shared by every test: nobody may change it
+    nn_data.mnist.load_data = lambda: arrays
+    threading.Thread(target=importlib.import_module, args=("keras",), daemon=True).start()
+
+
 def _spec_factory(options: GradingOptions):
     def make(workdir: Path, ipc: Path, requests: Path, uid: int) -> SandboxSpec:
         return SandboxSpec(
@@ -102,7 +120,7 @@ def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict)
     spec_factory, isolated = _spec_factory(options)
     if not isolated:
         result.instructor_notes.append("Graded WITHOUT a sandbox (no usable bubblewrap; --allow-no-sandbox).")
-    data_module()  # the tests import nn_data in the grader's process
+    warm_up_judge()
     # What the notebook expects beside it: itself (otter.Notebook reads it), the data helper, and
     # the public tests for its grader.check() cells.
     files = {STUDENT_NOTEBOOK.name: loaded.notebook, DATA_MODULE.name: DATA_MODULE, "tests": options.public_tests_dir}

@@ -62,7 +62,7 @@ def _copy_back(originals: tuple, after: Any) -> None:
     if type(after) is not list:
         return
     for original, changed in zip(originals, after, strict=False):
-        if type(original) is not np.ndarray or type(changed) is not np.ndarray:
+        if type(original) is not np.ndarray or type(changed) is not np.ndarray or not original.flags.writeable:
             continue
         if changed.shape != original.shape and changed.size == original.size:
             try:

@@ -95,17 +95,14 @@ class SandboxedKernel:
         self.root.chmod(0o755)
         self.workdir, self.ipc, self.requests = self.root / "work", self.root / "ipc", self.root / "requests"
         self.lease = UidLease()
-        self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
-        prepare_host_folders(self.spec)
-        for name, source in files.items():
-            target = self.workdir / name
-            if not isinstance(source, Path):  # a notebook node (v4, or converted from v3)
-                nbformat.write(source, target)
-                target.chmod(0o644)
-            elif source.is_dir():
-                shutil.copytree(source, target)
-            else:
-                shutil.copy2(source, target)
+        try:
+            self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
+            prepare_host_folders(self.spec)
+            self._copy_in(files)
+        except BaseException:
+            self.lease.release()
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         self.limits = limits
         self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"))
         self.km.sandbox_prefix = command_prefix(self.spec)
@@ -115,6 +112,17 @@ class SandboxedKernel:
         )
         self.client: CappedClient | None = None
         self._probe_count = 0
+
+    def _copy_in(self, files: dict[str, Path | nbformat.NotebookNode]) -> None:
+        for name, source in files.items():
+            target = self.workdir / name
+            if not isinstance(source, Path):  # a notebook node (v4, or converted from v3)
+                nbformat.write(source, target)
+                target.chmod(0o644)
+            elif source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
 
     # -- lifecycle
 

@@ -31,24 +31,30 @@ RESULTS = REPO / "benchmarks" / "results"
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
+    """Samples the memory of this process and all its descendants.
 
-    def __init__(self, interval: float = 0.2) -> None:
-        self.interval, self.peak, self.peak_children = interval, 0, 0
+    RSS counts the shared TensorFlow libraries once per process; PSS splits shared pages
+    between the processes that map them, so its sum is what the grade really occupies.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.peak_rss = self.peak_pss = self.peak_kernel_rss = 0
         self._stop = threading.Event()
 
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = children = 0
+            rss = pss = kernel = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    rss = process.memory_info().rss
+                    info = process.memory_full_info()
                 except psutil.Error:
                     continue
-                total += rss
-                children += rss if process.pid != me.pid else 0
-            self.peak, self.peak_children = max(self.peak, total), max(self.peak_children, children)
+                rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+                kernel += info.rss if process.pid != me.pid else 0
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.peak_kernel_rss = max(self.peak_kernel_rss, kernel)
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -90,9 +96,9 @@ def main() -> None:
             result = grade_submission(args.notebook, Path(out))
             graded.append(time.perf_counter() - start)
         stages.append(result.stages)
-        peaks.append((memory.peak, memory.peak_children))
+        peaks.append((memory.peak_pss, memory.peak_rss, memory.peak_kernel_rss))
         print(f"run {run}: plain {plain[-1]:.1f} s, grade {graded[-1]:.1f} s ({result.score:g}/{result.max_score:g}), "
-              f"peak {memory.peak / 1024**3:.2f} GB", flush=True)
+              f"peak {memory.peak_pss / 1024**3:.2f} GB (PSS)", flush=True)
 
     ratio = statistics.median(graded) / statistics.median(plain)
     lines = [
@@ -104,8 +110,9 @@ def main() -> None:
         f"| plain execution (nbclient, no grading) | {statistics.median(plain):.1f} s |",
         f"| full grade (sandbox, execution, probe + judge, report) | {statistics.median(graded):.1f} s |",
         f"| **ratio grade / plain** | **{ratio:.3f}** |",
-        f"| peak resident memory, grader + kernel | {max(p for p, _ in peaks) / 1024**3:.2f} GB |",
-        f"| peak resident memory, kernel (sandbox) alone | {max(c for _, c in peaks) / 1024**3:.2f} GB |",
+        f"| peak memory of the whole grade, grader + kernel (sum of PSS) | {max(p[0] for p in peaks) / 1024**3:.2f} GB |",
+        f"| the same as a sum of RSS (shared libraries counted twice) | {max(p[1] for p in peaks) / 1024**3:.2f} GB |",
+        f"| peak RSS of the kernel (sandbox) alone | {max(p[2] for p in peaks) / 1024**3:.2f} GB |",
         "",
         "| stage | seconds (median) |",
         "|---|---|",
