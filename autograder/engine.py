@@ -46,6 +46,7 @@ def preamble(seed: int) -> str:
         "try:\n"
         "    import keras as _k\n"
         f"    _k.utils.set_random_seed({seed})\n"
+        "    del _k\n"
         "except ImportError:\n"
         "    pass\n"
         "del _r, _np\n"
