@@ -49,7 +49,7 @@ class FunctionProxy:
         envelope = self._kernel.call(self.__name__, args, kwargs)
         if envelope["status"] != "ok":
             where = f" ({envelope.get('where')})" if envelope.get("where") else ""
-            raise StudentError(f"{self.__name__} raised {envelope.get('type')}: {envelope.get('message')}{where}")
+            raise StudentError(f"{self.__name__} raised {envelope.get('type')}{where}", str(envelope.get("message")))
         _copy_back(args, envelope.get("args"))
         return envelope.get("value")
 
@@ -107,14 +107,15 @@ class KernelNamespace(Mapping):
         return len(self._trusted)
 
 
-def describe_failure(exc: BaseException) -> str:
+def describe_failure(exc: BaseException, hidden: bool) -> str:
     """A student-facing message: the test's own words, or what went wrong with the answer."""
     if isinstance(exc, AssertionError):
         return str(exc) or "This check failed."
     if isinstance(exc, MissingName):
         return f"`{exc.args[0]}` is not defined. Run the cell that defines it, and check its spelling."
     if isinstance(exc, StudentError):
-        return f"Running your code failed: {exc}"
+        detail = f": {exc.detail[:500]}" if exc.detail and not hidden else ""
+        return f"Running your code failed: {exc}{detail}"
     if isinstance(exc, PlainDataError):
         return f"Your answer could not be read by the grader: {exc}"
     return f"Your answer has an unexpected type or value ({type(exc).__name__}: {str(exc)[:300]})."
@@ -148,7 +149,8 @@ def judge(tests_dir: Path, namespace: Mapping) -> list[CaseResult]:
             try:
                 tc.body.call_func(namespace)
             except Exception as exc:
-                results.append(CaseResult(test_file.name, title, 0.0, float(tc.points), tc.hidden, describe_failure(exc)))
+                message = describe_failure(exc, tc.hidden)
+                results.append(CaseResult(test_file.name, title, 0.0, float(tc.points), tc.hidden, message))
             else:
                 results.append(CaseResult(test_file.name, title, float(tc.points), float(tc.points), tc.hidden, "passed"))
     return results

@@ -36,6 +36,7 @@ class ExecutionLimits:
     notebook_seconds: int = 1800
     output_bytes: int = 2 * 1024**2
     probe_seconds: int = 300
+    judge_seconds: int = 900  # all probes of one submission together
 
 
 @dataclass
@@ -91,10 +92,10 @@ class SandboxedKernel:
     """One submission's kernel: start it, run the notebook, probe it, and make sure it is gone."""
 
     def __init__(self, spec_factory, files: dict[str, Path | nbformat.NotebookNode], limits: ExecutionLimits) -> None:
+        self.lease = UidLease()
         self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
         self.root.chmod(0o755)
         self.workdir, self.ipc, self.requests = self.root / "work", self.root / "ipc", self.root / "requests"
-        self.lease = UidLease()
         try:
             self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
             prepare_host_folders(self.spec)
@@ -112,6 +113,7 @@ class SandboxedKernel:
         )
         self.client: CappedClient | None = None
         self._probe_count = 0
+        self._judge_deadline: float | None = None
 
     def _copy_in(self, files: dict[str, Path | nbformat.NotebookNode]) -> None:
         for name, source in files.items():
@@ -215,8 +217,13 @@ class SandboxedKernel:
             if remaining <= 0 or not report.kernel_alive:
                 report.cells.append(CellOutcome(number, "skipped"))
                 continue
-            if before_each and not cell.source.lstrip().startswith("%%"):
-                cell.source = f"{before_each}\n{cell.source}"
+            if before_each:  # its own request: the student's cell and line numbers stay as written
+                try:
+                    self.run_code(before_each, timeout=30)
+                except (DeadKernelError, TimeoutError):
+                    report.cells.append(CellOutcome(number, "died", "the kernel stopped responding"))
+                    report.kernel_alive = False
+                    continue
             self.client.timeout = int(max(1, min(self.limits.cell_seconds, remaining)))
             report.cells.append(self._execute_cell(cell, index, number))
             report.kernel_alive = report.cells[-1].status not in ("died",) and self.alive
@@ -273,13 +280,19 @@ class SandboxedKernel:
         return self.requests / f"request-{self._probe_count}.npz", answer
 
     def _ask(self, code: str, answer: Path) -> Any:
+        if self._judge_deadline is None:
+            self._judge_deadline = time.monotonic() + self.limits.judge_seconds
+        remaining = self._judge_deadline - time.monotonic()
+        if remaining <= 0:
+            raise plain.StudentError("the time for grading this notebook's answers ran out")
         if not self.alive:
             raise plain.StudentError("the notebook's kernel is no longer running")
+        timeout = min(self.limits.probe_seconds, remaining)
         try:
-            reply = self.run_code(code, timeout=self.limits.probe_seconds)
+            reply = self.run_code(code, timeout=timeout)
         except TimeoutError:
             self._interrupt()
-            raise plain.StudentError(f"it did not finish within {self.limits.probe_seconds} s") from None
+            raise plain.StudentError(f"it did not finish within {timeout:.0f} s") from None
         if not answer.exists():
             raise plain.StudentError(f"the kernel gave no answer ({reply.get('ename') or reply.get('status')})")
         try:

@@ -30,6 +30,8 @@ MAX_FILE_BYTES = 768 * 1024**2
 MAX_DEPTH = 16
 MAX_ITEMS = 100_000
 MAX_TEXT = 200_000
+MAX_META_BYTES = 16 * 1024**2
+MAX_LAYERS = 64
 NUMERIC_KINDS = "biuf"
 
 # Allow-lists for rebuilding models: what the lesson's networks (and reasonable variants) use.
@@ -82,7 +84,15 @@ def opaque(type_name: str) -> StudentObject:
 
 
 class StudentError(Exception):
-    """The student's code raised while the grader called it."""
+    """The student's code raised while the grader called it.
+
+    `detail` (the exception's own message) may echo the grader's inputs, so it is shown only
+    for public checks.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 # ---------------------------------------------------------------- encoding (both sides)
@@ -199,9 +209,11 @@ class _Decoder:
         self.arrays, self.build_models, self.count = arrays, build_models, 0
 
     def array(self, ref: Any) -> np.ndarray:
+        # Each stored array may be used once: a tree that names one array thousands of times
+        # would otherwise make the grader copy it thousands of times.
         if type(ref) is not str or ref not in self.arrays:
-            raise PlainDataError("reference to a missing array")
-        array = self.arrays[ref]
+            raise PlainDataError("reference to a missing or already used array")
+        array = self.arrays.pop(ref)
         if type(array) is not np.ndarray or array.dtype.kind not in NUMERIC_KINDS or array.dtype.hasobject:
             raise PlainDataError(f"array of unsupported dtype {array.dtype}")
         return np.array(array, copy=True)
@@ -284,8 +296,8 @@ def read(path: str, build_models: bool = True) -> Any:
         with np.load(data, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         meta = arrays.pop("__meta__")
-        if meta.dtype != np.uint8 or meta.ndim != 1:
-            raise PlainDataError("malformed metadata")
+        if meta.dtype != np.uint8 or meta.ndim != 1 or meta.size > MAX_META_BYTES:
+            raise PlainDataError("malformed or oversized metadata")
         tree = json.loads(meta.tobytes().decode("utf-8"))
     except PlainDataError:
         raise
@@ -351,6 +363,8 @@ def build_model(spec: Any, weights: list[np.ndarray]) -> Any:
 
     if type(spec) is not dict or spec.get("class") != "Sequential" or type(spec.get("layers")) is not list:
         return opaque("Model")
+    if len(spec["layers"]) > MAX_LAYERS:
+        return opaque("Sequential")
     layers = []
     input_shape = spec.get("input_shape")
     if input_shape is not None:

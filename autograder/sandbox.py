@@ -139,8 +139,9 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
             args += ["--symlink", os.readlink(host), str(host)]
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+    # tmpfs lives in memory that no rlimit counts: give each a size.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(1024**3), "--tmpfs", "/tmp"]
+    args += ["--perms", "1777", "--size", str(256 * 1024**2), "--tmpfs", "/dev/shm"]
     mounts = [(root, root, "--ro-bind") for root in _python_roots()]
     mounts += [(spec.data_dir, Path(SANDBOX_DATA), "--ro-bind"), (spec.workdir, Path(SANDBOX_WORKDIR), "--bind")]
     mounts += [(spec.ipc_dir, spec.ipc_dir, "--bind"), (spec.requests_dir, spec.requests_dir, "--ro-bind")]
@@ -226,7 +227,7 @@ class UidLease:
                 continue
             self.uid, self._handle = uid, handle
             return
-        raise SandboxUnavailable("all sandbox uids are in use")
+        raise RuntimeError("all sandbox uids are in use: too many gradings at once on this machine")
 
     def release(self) -> None:
         if self._handle is not None:

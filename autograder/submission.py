@@ -51,8 +51,10 @@ def _notebook_bytes(path: Path, preferred_name: str) -> tuple[bytes, list[str]]:
             if chosen[0].file_size > MAX_NOTEBOOK_BYTES:
                 raise SubmissionError(TOO_LARGE)
             return archive.read(chosen[0]), [f"graded {chosen[0].filename} from the zip file"]
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"The zip file could not be opened ({exc}).") from None
+    except SubmissionError:
+        raise
+    except Exception as exc:  # bad zip, unsupported compression, encryption, truncation, ...
+        raise SubmissionError(f"The zip file could not be opened ({type(exc).__name__}: {str(exc)[:200]}).") from None
 
 
 def load_submission(path: Path, preferred_name: str = "mnist_nn.ipynb") -> LoadedSubmission:
@@ -74,6 +76,8 @@ def load_submission(path: Path, preferred_name: str = "mnist_nn.ipynb") -> Loade
             f"The submission is not a valid notebook: its JSON is broken at line {exc.lineno}, column {exc.colno} "
             f"({exc.msg}). Open it in Jupyter, save it, and submit it again."
         ) from None
+    except (RecursionError, ValueError) as exc:
+        raise SubmissionError(f"The submission is not a valid notebook ({type(exc).__name__}).") from None
     if not isinstance(content, dict) or not ("cells" in content or "worksheets" in content):
         raise SubmissionError("The submission is JSON but not a Jupyter notebook (it has no cells).")
     major = content.get("nbformat")

@@ -100,6 +100,8 @@ def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     assert result.status == (header(attack, "status") or result.status), seen
     if header(attack, "message"):
         assert re.search(header(attack, "message"), seen), seen
+    if header(attack, "absent"):
+        assert not re.search(header(attack, "absent"), seen), seen
     assert loopback_listener == [], "the sandbox reached a listener on the host's loopback"
     assert not Path("/tmp/autograder-pickle-pwned").exists()
 

@@ -1,0 +1,4 @@
+# An error message holding a lone surrogate, which no UTF-8 file can store as such.
+# %%
+def normalize_images(images):
+    raise ValueError("\ud800 broken \udfff")
