@@ -51,7 +51,6 @@ class ExecutionReport:
     cells: list[CellOutcome] = field(default_factory=list)
     output_truncated: bool = False
     kernel_alive: bool = True
-    seconds: float = 0.0
 
     def first(self, status: str) -> CellOutcome | None:
         return next((c for c in self.cells if c.status == status), None)
@@ -141,19 +140,20 @@ class SandboxedKernel:
             record_timing=False,
         )
         self.client.output_budget = self.limits.output_bytes
-        # The kernel's own stdout/stderr (not the notebook's output) is noise for the grader.
+        # The kernel's own stdout/stderr (not the notebook's output) is noise for the grader. Its
+        # environment is set inside the command (bwrap --clearenv, or env -i): only PATH to start it.
         self._context = self.client.setup_kernel(
-            env=self.spec_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self._context.__enter__()
 
-    def spec_environment(self) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap replaces it with --clearenv
+    def _stop_kernel(self) -> None:
+        run_sync(self.km.shutdown_kernel)(now=True)
 
     def close(self) -> None:
         try:
             if self.km.has_kernel:
-                run_sync(self.km.shutdown_kernel)(now=True)
+                self._stop_kernel()
         except Exception:
             pass
         try:
@@ -226,9 +226,8 @@ class SandboxedKernel:
                     continue
             self.client.timeout = int(max(1, min(self.limits.cell_seconds, remaining)))
             report.cells.append(self._execute_cell(cell, index, number))
-            report.kernel_alive = report.cells[-1].status not in ("died",) and self.alive
+            report.kernel_alive = report.cells[-1].status != "died" and self.alive
         report.output_truncated = self.client.truncated
-        report.seconds = time.monotonic() - started
         return report
 
     def _execute_cell(self, cell, index: int, number: int) -> CellOutcome:
@@ -239,7 +238,7 @@ class SandboxedKernel:
         except DeadKernelError:
             return CellOutcome(number, "died", "the kernel died")
         except Exception as exc:  # nbclient protocol trouble: treat like a dead kernel
-            run_sync(self.km.shutdown_kernel)(now=True)
+            self._stop_kernel()
             return CellOutcome(number, "died", f"{type(exc).__name__}")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
@@ -253,7 +252,7 @@ class SandboxedKernel:
             self.run_code("pass", timeout=15)
             return True
         except Exception:
-            run_sync(self.km.shutdown_kernel)(now=True)
+            self._stop_kernel()
             return False
 
     # -- probes

@@ -17,6 +17,7 @@ import nbformat
 from autograder.paths import SOLUTION_NOTEBOOK
 
 CORPUS = Path(__file__).parent / "corpus"
+QUESTIONS = [f"q{i}" for i in range(1, 9)]
 ATTACKS = Path(__file__).parent / "attacks"
 
 # Answers to q1, q2, q3 and q5 (7 points) that need no training: the base of the attack notebooks.

@@ -21,7 +21,7 @@ from autograder.paths import HIDDEN_TESTS
 from autograder.sandbox import NOBODY, SANDBOX_UIDS, processes_of
 
 from . import broken_files as builders
-from .submissions import HONEST_LIGHT_SCORE, attacks, build_attack, header, honest_light_notebook
+from .submissions import HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
 
 LIMITS = ExecutionLimits(cell_seconds=20, notebook_seconds=180, output_bytes=1024**2, probe_seconds=60)
 OPTIONS = GradingOptions(limits=LIMITS)
@@ -41,7 +41,7 @@ def check_result(result, out_dir: Path) -> tuple[dict, str]:
         assert re.match(r"q[1-8] - ", test["name"]), test["name"]
         assert 0 <= test["score"] <= test["max_score"]
         assert test["visibility"] in ("visible", "hidden", "after_published")
-    assert {t["name"].split(" - ")[0] for t in document["tests"]} == {f"q{i}" for i in range(1, 9)}
+    assert {t["name"].split(" - ")[0] for t in document["tests"]} == set(QUESTIONS)
     seen = document["output"] + "\n" + "\n".join(t["output"] for t in document["tests"])
     for snippet in HIDDEN_SNIPPETS:
         assert snippet not in seen, f"student-visible output contains {snippet!r}"

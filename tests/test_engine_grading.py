@@ -15,9 +15,7 @@ import pytest
 from autograder.engine import grade_submission
 from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
-from .submissions import build_submission, corpus
-
-QUESTIONS = [f"q{i}" for i in range(1, 9)]
+from .submissions import QUESTIONS, build_submission, corpus
 
 
 def first_bug_per_question() -> list:

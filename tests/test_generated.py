@@ -9,7 +9,7 @@ from autograder.build import stale_files
 from autograder.master import question_names, solution_code
 from autograder.paths import ASSIGNMENT, HIDDEN_TESTS, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
-QUESTIONS = [f"q{i}" for i in range(1, 9)]
+from .submissions import QUESTIONS
 
 
 def test_generated_files_are_current():

@@ -12,9 +12,7 @@ import pytest
 from autograder.otter_baseline import otter_run, scores_from_results
 from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
-from .submissions import build_submission, corpus
-
-QUESTIONS = [f"q{i}" for i in range(1, 9)]
+from .submissions import QUESTIONS, build_submission, corpus
 
 
 def grade(notebook, autograder_zip):
