@@ -11,21 +11,28 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the judge imports Keras; its C++ start-up logs are noise
 
 from . import __version__
-from .paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+from .assignments import ASSIGNMENTS, MNIST, get_assignment
+
+
+def selected(args: argparse.Namespace) -> list:
+    """The assignments a command applies to: the one named, or all."""
+    return list(ASSIGNMENTS.values()) if args.assignment == "all" else [get_assignment(args.assignment)]
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    build(execute=not args.no_execute)
-    print("assignment/, autograder/hidden_tests/, build/ and solutions/mnist_nn_solution.ipynb regenerated")
+    for assignment in selected(args):
+        print(f"building {assignment.name} from {assignment.master.name} ...", flush=True)
+        build(assignment, execute=not args.no_execute)
+        print(f"  {assignment.student_dir}/, {assignment.hidden_tests}/, {assignment.solution.name} regenerated")
     return 0
 
 
 def cmd_check_generated(args: argparse.Namespace) -> int:
     from .build import stale_files
 
-    stale = stale_files()
+    stale = [path for assignment in selected(args) for path in stale_files(assignment)]
     for path in stale:
         print(f"stale: {path}")
     print("generated files are current" if not stale else "run `python -m autograder build` and commit the result")
@@ -36,13 +43,16 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
     from .data import data_module
 
     nn_data = data_module()
-    try:
-        _, path = nn_data.local_mnist_arrays()
-    except nn_data.DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"MNIST verified: {path}")
-    return 0
+    failed = 0
+    for name, dataset in nn_data.DATASETS.items():
+        try:
+            _, path = dataset.local_arrays()
+        except nn_data.DataError as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{name} verified: {path}")
+    return 1 if failed else 0
 
 
 def print_score_table(rows: list[tuple[str, dict]]) -> None:
@@ -61,81 +71,125 @@ def print_score_table(rows: list[tuple[str, dict]]) -> None:
 def cmd_otter_grade(args: argparse.Namespace) -> int:
     from .otter_baseline import otter_scores
 
+    assignment = get_assignment(args.assignment)
     rows = []
     for notebook in args.notebooks:
         start = time.perf_counter()
-        rows.append((Path(notebook).name, otter_scores(Path(notebook))))
+        rows.append((Path(notebook).name, otter_scores(Path(notebook), assignment.otter_zip)))
         print(f"graded {notebook} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     print_score_table(rows)
     return 0
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade submissions with the sandboxed engine; exit 0 whenever grading happened."""
-    from .engine import GradingOptions, grade_submission
-    from .report import write_grades_csv
+    """Grade submissions with the sandboxed engine on Dask; exit 0 whenever grading happened."""
+    import tempfile
 
-    options = GradingOptions(require_sandbox=not args.allow_no_sandbox)
-    results = []
-    for path in args.submissions:
-        result = grade_submission(Path(path), args.out, options)
-        print(f"{result.submission}: {result.score:g}/{result.max_score:g} ({result.status}, {result.seconds:.0f} s)", flush=True)
-        results.append(result)
-    write_grades_csv(results, args.out / "grades.csv")
+    from .batch import BatchSettings, grade_batch, workers_for_this_machine, write_class_outputs
+    from .collect import CollectError, collect
+
+    assignment = get_assignment(args.assignment)
+    settings = BatchSettings(
+        assignment, args.out, args.workers, args.scheduler, not args.allow_no_sandbox, not args.no_similarity, args.force,
+    )
+    with tempfile.TemporaryDirectory(prefix="autograder-collect-") as staging:
+        try:
+            submissions = collect(args.submissions, assignment.notebook_name, Path(staging))
+        except CollectError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if not submissions:
+            print("error: no notebooks (.ipynb) or zips found in the given paths", file=sys.stderr)
+            return 2
+        where = args.scheduler or f"{args.workers or workers_for_this_machine()} local worker(s)"
+        print(f"{len(submissions)} submission(s) of {assignment.name}, graded on {where}", file=sys.stderr)
+        outcome = grade_batch(submissions, settings)
+        paths = write_class_outputs(submissions, outcome.manifests, settings)
+    for sub in submissions:
+        manifest = outcome.manifests.get(sub.id)
+        if manifest:
+            print(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} ({manifest['status']})")
+    print(
+        f"graded {len(outcome.graded)}, already graded {len(outcome.skipped)}, "
+        f"not graded {len(submissions) - len(outcome.manifests)} in {outcome.seconds:.0f} s; "
+        + ", ".join(str(p) for p in paths.values()),
+        file=sys.stderr,
+    )
+    if outcome.interrupted:
+        print("interrupted: run the same command again to grade the rest", file=sys.stderr)
+        return 130
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build everything, then grade the reference solution and the blank student notebook."""
+    """Build everything, then grade each assignment's reference solution and blank notebook."""
     import tempfile
 
     from .build import build
-    from .engine import grade_submission
+    from .engine import GradingOptions, grade_submission
     from .otter_baseline import QuestionScore
 
-    print("building the assignment from the master notebook ...", flush=True)
-    build(execute=True)
     rows = []
     with tempfile.TemporaryDirectory() as out:
-        for label, notebook in (("reference solution", SOLUTION_NOTEBOOK), ("blank student notebook", STUDENT_NOTEBOOK)):
-            print(f"grading the {label} in the sandboxed engine ...", flush=True)
-            result = grade_submission(notebook, Path(out))
-            scores = {q: QuestionScore(q, got, possible) for q, (got, possible) in result.question_scores().items()}
-            rows.append((f"{label} ({result.seconds:.0f} s)", scores))
+        for assignment in ASSIGNMENTS.values():
+            print(f"building {assignment.name} from its master notebook ...", flush=True)
+            build(assignment, execute=True)
+            options = GradingOptions(assignment=assignment)
+            for label, notebook in (("reference", assignment.solution), ("blank", assignment.student_notebook)):
+                print(f"grading the {label} {assignment.name} notebook in the sandboxed engine ...", flush=True)
+                result = grade_submission(notebook, Path(out) / assignment.name, options)
+                scores = {q: QuestionScore(q, got, possible) for q, (got, possible) in result.question_scores().items()}
+                rows.append((f"{assignment.name} {label} ({result.seconds:.0f} s)", scores))
     print()
     print_score_table(rows)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description="Build and grade the MNIST assignment.")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder", description="Build and grade the neural-network assignments (MNIST, Fashion-MNIST)."
+    )
+    names = [*ASSIGNMENTS, "all"]
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="regenerate the student notebook, tests and reference solution")
     build.add_argument("--no-execute", action="store_true", help="skip executing the reference solution")
+    build.add_argument("--assignment", choices=names, default="all", help="which assignment (default: all)")
     build.set_defaults(func=cmd_build)
 
     check = commands.add_parser("check-generated", help="exit 1 if generated files differ from the master")
+    check.add_argument("--assignment", choices=names, default="all", help="which assignment (default: all)")
     check.set_defaults(func=cmd_check_generated)
 
-    fetch = commands.add_parser("fetch-data", help="obtain and verify the MNIST data in data/")
+    fetch = commands.add_parser("fetch-data", help="obtain and verify every dataset in data/ (MNIST, Fashion-MNIST)")
     fetch.set_defaults(func=cmd_fetch_data)
 
     otter = commands.add_parser("otter-grade", help="grade notebooks with stock `otter run` (baseline)")
     otter.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    otter.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name)
     otter.set_defaults(func=cmd_otter_grade)
 
-    grade = commands.add_parser("grade", help="grade submissions in the sandboxed engine (results.json per submission)")
-    grade.add_argument("submissions", nargs="+", metavar="PATH", help="a notebook (.ipynb) or a zip holding one")
+    grade = commands.add_parser(
+        "grade", help="grade submissions in the sandboxed engine, in parallel on Dask",
+        description="Grade notebooks, folders or zips of them, or a Gradescope 'Export Submissions' folder/zip. "
+        "Writes DIR/<submission>/results.json, feedback.md and feedback.txt, DIR/grades.csv and DIR/report.html. "
+        "A rerun skips submissions already graded with the same content and grader version.",
+    )
+    grade.add_argument("submissions", nargs="+", type=Path, metavar="PATH", help="notebook, zip, folder or Gradescope export")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
+    grade.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name, help="default: %(default)s")
+    grade.add_argument("--workers", type=int, default=0, metavar="N", help="local grading workers (default: one per 2 cores)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    grade.add_argument("--no-similarity", action="store_true", help="skip the code-similarity report")
     grade.add_argument(
         "--allow-no-sandbox", action="store_true",
         help="where bubblewrap is missing, run student code with resource limits only (unsafe)",
     )
     grade.set_defaults(func=cmd_grade)
 
-    demo = commands.add_parser("demo", help="build, then grade the reference and the blank notebook")
+    demo = commands.add_parser("demo", help="build, then grade each assignment's reference and blank notebook")
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)

@@ -3,10 +3,12 @@
 One command (``python -m autograder build``) runs otter assign on the master notebook with the
 grading configuration of ``otter_config.json`` and writes:
 
-* ``assignment/``: the student notebook, its public tests and the data helper;
-* ``autograder/hidden_tests/``: every test, hidden ones included (never shipped to students);
-* ``build/mnist_nn-otter-autograder.zip``: otter's own autograder, for ``otter run``;
-* ``solutions/mnist_nn_solution.ipynb``: the reference solution, executed.
+* ``assignment/<name>/``: the student notebook, its public tests and the data helper;
+* ``autograder/hidden_tests/<name>/``: every test, hidden ones included (never shipped to students);
+* ``build/<name>-otter-autograder.zip``: otter's own autograder, for ``otter run``;
+* ``solutions/<name>_solution.ipynb``: the reference solution, executed.
+
+for each assignment of ``assignments.ASSIGNMENTS``.
 """
 
 from __future__ import annotations
@@ -21,17 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import (
-    ASSIGNMENT,
-    ASSIGNMENT_NAME,
-    DATA_MODULE,
-    HIDDEN_TESTS,
-    MASTER_NOTEBOOK,
-    OTTER_AUTOGRADER_ZIP,
-    OTTER_CONFIG,
-    SOLUTION_NOTEBOOK,
-    STUDENT_NOTEBOOK,
-)
+from .assignments import Assignment
+from .paths import DATA_MODULE
 
 
 @dataclass
@@ -39,6 +32,7 @@ class OtterOutput:
     """Where otter assign put its results."""
 
     root: Path
+    assignment: Assignment
 
     @property
     def student(self) -> Path:
@@ -50,31 +44,26 @@ class OtterOutput:
 
     @property
     def zip(self) -> Path:
-        return next(self.autograder.glob(f"{ASSIGNMENT_NAME}-autograder_*.zip"))
+        return next(self.autograder.glob(f"{self.assignment.name}-autograder_*.zip"))
 
 
-def grading_config() -> dict:
-    """The grading configuration every grader of this project reads."""
-    return json.loads(OTTER_CONFIG.read_text())
-
-
-def run_otter_assign(workdir: Path) -> OtterOutput:
+def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
     """Run otter assign on a copy of the master whose `generate` block is otter_config.json."""
-    master = nbformat.read(MASTER_NOTEBOOK, as_version=4)
+    master = nbformat.read(assignment.master, as_version=4)
     first = master.cells[0]
     config_lines = [line for line in first.source.splitlines() if not line.startswith("generate:")]
-    generate = json.dumps(grading_config())  # JSON is valid YAML
+    generate = json.dumps(assignment.config())  # JSON is valid YAML
     first.source = "\n".join(config_lines + [f"generate: {generate}"])
     source = workdir / "source"
     source.mkdir()
-    nbformat.write(master, source / MASTER_NOTEBOOK.name)
+    nbformat.write(master, source / assignment.master.name)
     shutil.copy2(DATA_MODULE, source / DATA_MODULE.name)
     output = workdir / "dist"
-    command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source / MASTER_NOTEBOOK.name), str(output)]
+    command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source / assignment.master.name), str(output)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"otter assign failed:\n{done.stdout}\n{done.stderr}")
-    return OtterOutput(output)
+        raise RuntimeError(f"otter assign failed for {assignment.name}:\n{done.stdout}\n{done.stderr}")
+    return OtterOutput(output, assignment)
 
 
 def _replace_tree(source: Path, target: Path, pattern: str) -> None:
@@ -87,13 +76,14 @@ def _replace_tree(source: Path, target: Path, pattern: str) -> None:
 
 def install_outputs(out: OtterOutput) -> None:
     """Copy otter's results to their places in the repository."""
-    ASSIGNMENT.mkdir(exist_ok=True)
-    shutil.copy2(out.student / STUDENT_NOTEBOOK.name, STUDENT_NOTEBOOK)
-    shutil.copy2(out.student / DATA_MODULE.name, ASSIGNMENT / DATA_MODULE.name)
-    _replace_tree(out.student / "tests", ASSIGNMENT / "tests", "q*.py")
-    _replace_tree(out.autograder / "tests", HIDDEN_TESTS, "q*.py")
-    OTTER_AUTOGRADER_ZIP.parent.mkdir(exist_ok=True)
-    shutil.copy2(out.zip, OTTER_AUTOGRADER_ZIP)
+    a = out.assignment
+    a.student_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out.student / a.notebook_name, a.student_notebook)
+    shutil.copy2(out.student / DATA_MODULE.name, a.student_dir / DATA_MODULE.name)
+    _replace_tree(out.student / "tests", a.public_tests, "q*.py")
+    _replace_tree(out.autograder / "tests", a.hidden_tests, "q*.py")
+    a.otter_zip.parent.mkdir(exist_ok=True)
+    shutil.copy2(out.zip, a.otter_zip)
 
 
 def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
@@ -106,27 +96,28 @@ def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
         run_dir = Path(run_dir)
         shutil.copytree(out.student / "tests", run_dir / "tests")
         shutil.copy2(DATA_MODULE, run_dir / DATA_MODULE.name)
-        notebook = nbformat.read(out.autograder / STUDENT_NOTEBOOK.name, as_version=4)
-        nbformat.write(notebook, run_dir / STUDENT_NOTEBOOK.name)  # otter.Notebook reads it from disk
+        notebook = nbformat.read(out.autograder / out.assignment.notebook_name, as_version=4)
+        nbformat.write(notebook, run_dir / out.assignment.notebook_name)  # otter.Notebook reads it from disk
         client = NotebookClient(
             notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_dir)}}
         )
         client.execute(env=kernel_environment())
-    nbformat.write(notebook, SOLUTION_NOTEBOOK)
+    nbformat.write(notebook, out.assignment.solution)
 
 
-def build(execute: bool = True) -> None:
+def build(assignment: Assignment, execute: bool = True) -> None:
     with tempfile.TemporaryDirectory() as workdir:
-        out = run_otter_assign(Path(workdir))
+        out = run_otter_assign(assignment, Path(workdir))
         install_outputs(out)
         if execute:
             execute_solution(out)
 
 
-def build_otter_zip(target: Path = OTTER_AUTOGRADER_ZIP) -> Path:
+def build_otter_zip(assignment: Assignment, target: Path | None = None) -> Path:
     """Only regenerate otter's autograder zip (it holds timestamps, so it is not committed)."""
+    target = target or assignment.otter_zip
     with tempfile.TemporaryDirectory() as workdir:
-        out = run_otter_assign(Path(workdir))
+        out = run_otter_assign(assignment, Path(workdir))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(out.zip, target)
     return target
@@ -139,11 +130,17 @@ def _cells(path: Path) -> list[tuple[str, str]]:
 
 
 def stale_files(
-    assignment: Path = ASSIGNMENT, hidden_tests: Path = HIDDEN_TESTS, solution: Path = SOLUTION_NOTEBOOK
+    a: Assignment, student_dir: Path | None = None, hidden_tests: Path | None = None, solution: Path | None = None
 ) -> list[str]:
-    """Generated files that differ from a fresh generation (empty when all are current)."""
+    """Generated files that differ from a fresh generation (empty when all are current).
+
+    The folders default to the assignment's own; tests pass copies to check the checker.
+    """
+    assignment = student_dir or a.student_dir
+    hidden_tests = hidden_tests or a.hidden_tests
+    solution = solution or a.solution
     with tempfile.TemporaryDirectory() as workdir:
-        out = run_otter_assign(Path(workdir))
+        out = run_otter_assign(a, Path(workdir))
         pairs = [(out.student / DATA_MODULE.name, assignment / DATA_MODULE.name)]
         for fresh_dir, committed_dir in ((out.student / "tests", assignment / "tests"), (out.autograder / "tests", hidden_tests)):
             names = {p.name for p in fresh_dir.glob("q*.py")} | {p.name for p in committed_dir.glob("q*.py")}
@@ -154,8 +151,8 @@ def stale_files(
             if not (fresh.exists() and committed.exists() and fresh.read_bytes() == committed.read_bytes())
         ]
         notebooks = [
-            (out.student / STUDENT_NOTEBOOK.name, assignment / STUDENT_NOTEBOOK.name),
-            (out.autograder / STUDENT_NOTEBOOK.name, solution),
+            (out.student / a.notebook_name, assignment / a.notebook_name),
+            (out.autograder / a.notebook_name, solution),
         ]
         stale += [str(c) for fresh, c in notebooks if not c.exists() or _cells(c) != _cells(fresh)]
     return stale

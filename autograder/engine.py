@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .build import grading_config
+from .assignments import MNIST, Assignment
 from .data import data_module
 from .judge import KernelNamespace, empty_results, judge
 from .kernel import ExecutionLimits, ExecutionReport, SandboxedKernel
-from .paths import ASSIGNMENT, DATA, DATA_MODULE, HIDDEN_TESTS, STUDENT_NOTEBOOK
+from .paths import DATA, DATA_MODULE
 from .report import GradeResult, write_outputs
 from .sandbox import Limits, SandboxSpec, SandboxUnavailable, check_available
 from .submission import SubmissionError, load_submission
@@ -29,13 +29,18 @@ from .submission import SubmissionError, load_submission
 
 @dataclass
 class GradingOptions:
-    tests_dir: Path = HIDDEN_TESTS
-    public_tests_dir: Path = ASSIGNMENT / "tests"
+    assignment: Assignment = MNIST
+    tests_dir: Path | None = None  # default: the assignment's hidden tests
+    public_tests_dir: Path | None = None  # default: the assignment's public tests
     data_dir: Path = DATA
     limits: ExecutionLimits = field(default_factory=ExecutionLimits)
     sandbox_limits: Limits = field(default_factory=Limits)
     require_sandbox: bool = True
     threads: int = 2
+
+    def __post_init__(self) -> None:
+        self.tests_dir = self.tests_dir or self.assignment.hidden_tests
+        self.public_tests_dir = self.public_tests_dir or self.assignment.public_tests
 
 
 def preamble(seed: int) -> str:
@@ -81,17 +86,17 @@ def summarize_execution(report: ExecutionReport) -> tuple[str, list[str]]:
 
 
 @functools.cache
-def warm_up_judge() -> None:
+def warm_up_judge(dataset: str) -> None:
     """Prepare the judge while the notebook runs: Keras imported, the test data loaded once.
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
     every call, so the grader keeps one verified copy for all of them.
     """
-    nn_data = data_module()
-    arrays = nn_data.mnist.load_data()
+    loader = getattr(data_module(), dataset)
+    arrays = loader.load_data()
     for array in (a for pair in arrays for a in pair):
         array.flags.writeable = False  # shared by every test: nobody may change it
-    nn_data.mnist.load_data = lambda: arrays
+    loader.load_data = lambda: arrays
     threading.Thread(target=importlib.import_module, args=("keras",), daemon=True).start()
 
 
@@ -114,17 +119,18 @@ def _spec_factory(options: GradingOptions):
 def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict) -> None:
     stages = result.stages
     started = time.perf_counter()
-    loaded = load_submission(path, STUDENT_NOTEBOOK.name)
+    notebook_name = options.assignment.notebook_name
+    loaded = load_submission(path, notebook_name)
     result.summary += [f"Note: {note}." for note in loaded.notes]
     stages["load"] = time.perf_counter() - started
 
     spec_factory, isolated = _spec_factory(options)
     if not isolated:
         result.instructor_notes.append("Graded WITHOUT a sandbox (no usable bubblewrap; --allow-no-sandbox).")
-    warm_up_judge()
+    warm_up_judge(options.assignment.dataset)
     # What the notebook expects beside it: itself (otter.Notebook reads it), the data helper, and
     # the public tests for its grader.check() cells.
-    files = {STUDENT_NOTEBOOK.name: loaded.notebook, DATA_MODULE.name: DATA_MODULE, "tests": options.public_tests_dir}
+    files = {notebook_name: loaded.notebook, DATA_MODULE.name: DATA_MODULE, "tests": options.public_tests_dir}
     mark = time.perf_counter()
     with SandboxedKernel(spec_factory, files, options.limits) as kernel:
         kernel.start(loaded.notebook)
@@ -152,7 +158,7 @@ def grade_submission(path: Path, out_dir: Path, options: GradingOptions | None =
     """Grade one submission and write OUT/<stem>/results.json; never raises for bad input."""
     options = options or GradingOptions()
     path = Path(path)
-    config = grading_config()
+    config = options.assignment.config()
     result = GradeResult(submission=path.stem, cases=[])
     started = time.perf_counter()
     try:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import MASTER_NOTEBOOK
+from .assignments import MNIST
+
+MASTER_NOTEBOOK = MNIST.master
 
 _MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(SOLUTION|QUESTION|TESTS)\b", re.IGNORECASE)
 

@@ -9,8 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .assignments import MNIST
 from .data import kernel_environment
-from .paths import OTTER_AUTOGRADER_ZIP
+
+OTTER_AUTOGRADER_ZIP = MNIST.otter_zip
 
 
 @dataclass

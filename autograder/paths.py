@@ -1,4 +1,4 @@
-"""Where things live in the repository."""
+"""Where things live in the repository (per-assignment paths are in assignments.py)."""
 
 from pathlib import Path
 
@@ -10,10 +10,4 @@ HIDDEN_TESTS = AUTOGRADER / "hidden_tests"
 DATA = REPO / "data"
 OTTER_CONFIG = REPO / "otter_config.json"
 BUILD = REPO / "build"
-
-ASSIGNMENT_NAME = "mnist_nn"
-MASTER_NOTEBOOK = SOLUTIONS / f"{ASSIGNMENT_NAME}.ipynb"
-SOLUTION_NOTEBOOK = SOLUTIONS / f"{ASSIGNMENT_NAME}_solution.ipynb"
-STUDENT_NOTEBOOK = ASSIGNMENT / f"{ASSIGNMENT_NAME}.ipynb"
 DATA_MODULE = SOLUTIONS / "nn_data.py"
-OTTER_AUTOGRADER_ZIP = BUILD / f"{ASSIGNMENT_NAME}-otter-autograder.zip"

@@ -23,9 +23,10 @@ import nbformat
 import psutil
 from nbclient import NotebookClient
 
+from autograder.assignments import MNIST
 from autograder.data import kernel_environment
 from autograder.engine import grade_submission
-from autograder.paths import ASSIGNMENT, DATA_MODULE, REPO, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+from autograder.paths import DATA_MODULE, REPO
 
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -72,9 +73,9 @@ def plain_execution(notebook_path: Path) -> float:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         shutil.copy2(DATA_MODULE, folder / DATA_MODULE.name)
-        shutil.copytree(ASSIGNMENT / "tests", folder / "tests")
+        shutil.copytree(MNIST.public_tests, folder / "tests")
         notebook = nbformat.read(notebook_path, as_version=4)
-        nbformat.write(notebook, folder / STUDENT_NOTEBOOK.name)
+        nbformat.write(notebook, folder / MNIST.notebook_name)
         client = NotebookClient(notebook, timeout=1200, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(folder)}})
         start = time.perf_counter()
@@ -85,7 +86,7 @@ def plain_execution(notebook_path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=1, help="alternating runs of each (default 1)")
-    parser.add_argument("--notebook", type=Path, default=SOLUTION_NOTEBOOK, help="notebook to time")
+    parser.add_argument("--notebook", type=Path, default=MNIST.solution, help="notebook to time")
     args = parser.parse_args()
 
     plain, graded, stages, peaks = [], [], [], []

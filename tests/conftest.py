@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.assignments import MNIST
 from autograder.build import build_otter_zip
 from autograder.paths import BUILD
 
@@ -11,4 +12,4 @@ from autograder.paths import BUILD
 @pytest.fixture(scope="session")
 def otter_autograder():
     """otter's autograder zip, freshly generated from the master notebook."""
-    return build_otter_zip(BUILD / "test-session" / "mnist_nn-otter-autograder.zip")
+    return build_otter_zip(MNIST, BUILD / "test-session" / "mnist_nn-otter-autograder.zip")

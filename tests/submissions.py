@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.paths import SOLUTION_NOTEBOOK
+from autograder.assignments import MNIST
 
 CORPUS = Path(__file__).parent / "corpus"
 QUESTIONS = [f"q{i}" for i in range(1, 9)]
@@ -101,7 +101,7 @@ def chunks(entry: Entry) -> list[str]:
 
 
 def reference_notebook() -> nbformat.NotebookNode:
-    notebook = nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+    notebook = nbformat.read(MNIST.solution, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

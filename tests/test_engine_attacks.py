@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignments import MNIST
 from autograder.engine import GradingOptions, grade_submission
 from autograder.kernel import ExecutionLimits
-from autograder.paths import HIDDEN_TESTS
 from autograder.sandbox import NOBODY, SANDBOX_UIDS, processes_of
 
 from . import broken_files as builders
@@ -119,7 +119,7 @@ def test_broken_file_gets_a_clear_result(builder, tmp_path):
 
 def test_hidden_tests_exist_on_the_host():
     """The leak attacks above are meaningful: the hidden tests are really on this disk."""
-    assert "hidden=True" in (HIDDEN_TESTS / "q5.py").read_text()
+    assert "hidden=True" in (MNIST.hidden_tests / "q5.py").read_text()
 
 
 def test_without_bubblewrap_grading_is_refused_by_default(tmp_path, monkeypatch):

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
+from autograder.assignments import MNIST
 from autograder.engine import grade_submission
-from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
 from .submissions import QUESTIONS, build_submission, corpus
 
@@ -33,7 +33,7 @@ def lost(result) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def reference_result(tmp_path_factory):
-    return grade_submission(SOLUTION_NOTEBOOK, tmp_path_factory.mktemp("reference"))
+    return grade_submission(MNIST.solution, tmp_path_factory.mktemp("reference"))
 
 
 def test_reference_solution_gets_full_marks(reference_result):
@@ -43,13 +43,13 @@ def test_reference_solution_gets_full_marks(reference_result):
 
 
 def test_grading_is_deterministic(reference_result, tmp_path):
-    again = grade_submission(SOLUTION_NOTEBOOK, tmp_path)
+    again = grade_submission(MNIST.solution, tmp_path)
     assert again.question_scores() == reference_result.question_scores()
     assert [c.message for c in again.cases] == [c.message for c in reference_result.cases]
 
 
 def test_blank_notebook_gets_zero_with_explanations(tmp_path):
-    result = grade_submission(STUDENT_NOTEBOOK, tmp_path)
+    result = grade_submission(MNIST.student_notebook, tmp_path)
     assert {q: got for q, (got, _) in result.question_scores().items()} == dict.fromkeys(QUESTIONS, 0.0)
     document = json.loads((tmp_path / "mnist_nn" / "results.json").read_text())
     assert document["score"] == 0 and all(t["output"] for t in document["tests"])

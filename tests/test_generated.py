@@ -5,48 +5,51 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
+from autograder.assignments import ASSIGNMENTS, MNIST
 from autograder.build import stale_files
 from autograder.master import question_names, solution_code
-from autograder.paths import ASSIGNMENT, HIDDEN_TESTS, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
 from .submissions import QUESTIONS
 
 
-def test_generated_files_are_current():
-    assert stale_files() == [], "run `python -m autograder build` and commit the result"
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_generated_files_are_current(name):
+    assert stale_files(ASSIGNMENTS[name]) == [], "run `python -m autograder build` and commit the result"
 
 
 def test_staleness_check_notices_an_edited_test(tmp_path):
     assignment, hidden = tmp_path / "assignment", tmp_path / "hidden"
-    shutil.copytree(ASSIGNMENT, assignment)
-    shutil.copytree(HIDDEN_TESTS, hidden)
+    shutil.copytree(MNIST.student_dir, assignment)
+    shutil.copytree(MNIST.hidden_tests, hidden)
     (hidden / "q3.py").write_text((hidden / "q3.py").read_text().replace("num_classes=3", "num_classes=4"))
     (assignment / "tests" / "q9.py").write_text("name = 'q9'\n")
-    assert stale_files(assignment, hidden, SOLUTION_NOTEBOOK) == [str(assignment / "tests" / "q9.py"), str(hidden / "q3.py")]
+    assert stale_files(MNIST, assignment, hidden, MNIST.solution) == [str(assignment / "tests" / "q9.py"), str(hidden / "q3.py")]
 
 
 def test_questions_are_q1_to_q8_in_order():
     assert question_names() == QUESTIONS
-    assert sorted(p.stem for p in (ASSIGNMENT / "tests").glob("q*.py")) == QUESTIONS
+    assert sorted(p.stem for p in MNIST.public_tests.glob("q*.py")) == QUESTIONS
 
 
 def test_student_files_hold_no_solution_and_no_hidden_test():
-    student = STUDENT_NOTEBOOK.read_text()
+    student = MNIST.student_notebook.read_text()
     for marker in ("# SOLUTION", "BEGIN SOLUTION", "np.eye(num_classes", "717210", "223978"):
         assert marker not in student
-    for test_file in (ASSIGNMENT / "tests").glob("q*.py"):
+    for test_file in MNIST.public_tests.glob("q*.py"):
         source = test_file.read_text()
         assert "hidden=True" not in source and "hidden=False" in source, test_file
 
 
 def test_hidden_tests_cover_every_question():
     for question in QUESTIONS:
-        source = (HIDDEN_TESTS / f"{question}.py").read_text()
+        source = (MNIST.hidden_tests / f"{question}.py").read_text()
         assert "hidden=True" in source and "hidden=False" in source, question
 
 
 def test_reference_solution_is_executed_without_errors():
-    notebook = json.loads(SOLUTION_NOTEBOOK.read_text())
+    notebook = json.loads(MNIST.solution.read_text())
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert outputs, "the reference solution has not been executed"
     assert not [o for o in outputs if o["output_type"] == "error"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.assignments import MNIST
 from autograder.otter_baseline import otter_run, scores_from_results
-from autograder.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
 from .submissions import QUESTIONS, build_submission, corpus
 
@@ -26,11 +26,11 @@ def lost(scores) -> dict[str, str]:
 
 
 def test_reference_solution_gets_full_marks(otter_autograder):
-    assert lost(grade(SOLUTION_NOTEBOOK, otter_autograder)) == {}
+    assert lost(grade(MNIST.solution, otter_autograder)) == {}
 
 
 def test_blank_student_notebook_gets_zero(otter_autograder):
-    scores = grade(STUDENT_NOTEBOOK, otter_autograder)
+    scores = grade(MNIST.student_notebook, otter_autograder)
     assert {q: s.score for q, s in scores.items()} == dict.fromkeys(QUESTIONS, 0.0)
     assert all(s.max_score > 0 for s in scores.values())
 

@@ -1,0 +1,301 @@
+"""Batch grading: the whole pipeline mapped over a class on dask.distributed.
+
+Each submission travels to a worker as bytes and comes back as the text of its result files,
+so any Dask cluster works (a LocalCluster here, Slurm or Kubernetes elsewhere) without a
+shared file system. Only this process writes to OUT, atomically, and a submission counts as
+done once its ``grading.json`` exists: it records the content's SHA-256 and the grader
+version, so a rerun skips what is done and regrades what changed. Ctrl-C or a crash loses at
+most the gradings in flight.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .assignments import Assignment, get_assignment
+from .collect import Submission
+from .paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
+from .report import write_atomically
+
+MANIFEST = "grading.json"
+
+
+@functools.cache
+def grader_version(assignment: Assignment) -> str:
+    """Changes whenever anything that can change a verdict changes: code, tests, config, packages."""
+    digest = hashlib.sha256()
+    sources = sorted(AUTOGRADER.glob("*.py")) + sorted(assignment.hidden_tests.glob("*.py"))
+    sources += sorted(assignment.public_tests.glob("*.py")) + [DATA_MODULE, OTTER_CONFIG, REPO / "requirements.lock"]
+    for path in sources:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{__version__}+{assignment.name}.{digest.hexdigest()[:16]}"
+
+
+def content_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def workers_for_this_machine() -> int:
+    """One grading worker per two cores: each kernel trains with two threads."""
+    return max(1, len(os.sched_getaffinity(0)) // 2)
+
+
+def grade_payload(submission_id: str, suffix: str, payload: bytes | None, assignment_name: str, require_sandbox: bool) -> dict:
+    """Runs on a Dask worker: grade one submission from its bytes, return its result files."""
+    from .engine import GradingOptions, grade_submission
+
+    assignment = get_assignment(assignment_name)
+    options = GradingOptions(assignment=assignment, require_sandbox=require_sandbox)
+    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
+        source = Path(tmp) / "in" / f"{submission_id}{suffix}"
+        source.parent.mkdir()
+        if payload is not None:
+            source.write_bytes(payload)
+        result = grade_submission(source, Path(tmp) / "out", options)
+        folder = Path(tmp) / "out" / result.submission
+        files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        "files": files,
+        "status": result.status,
+        "score": result.score,
+        "max_score": result.max_score,
+        "questions": {q: list(s) for q, s in result.question_scores().items()},
+        "seconds": round(result.seconds, 2),
+        "grader_version": grader_version(assignment),
+    }
+
+
+@dataclass
+class BatchSettings:
+    assignment: Assignment
+    out: Path
+    workers: int = 0  # 0: one per two cores
+    scheduler: str | None = None  # address of an existing Dask scheduler
+    require_sandbox: bool = True
+    similarity: bool = True
+    force: bool = False  # regrade even what is already graded
+
+
+@dataclass
+class BatchOutcome:
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+    manifests: dict[str, dict] = field(default_factory=dict)
+
+
+def read_manifest(out: Path, submission: Submission) -> dict | None:
+    try:
+        return json.loads((out / submission.id / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(manifest: dict | None, digest: str, version: str) -> bool:
+    return bool(manifest) and manifest.get("content_sha256") == digest and manifest.get("grader_version") == version
+
+
+def save_result(out: Path, submission: Submission, digest: str, returned: dict) -> dict:
+    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done."""
+    from .class_report import feedback_markdown
+
+    folder = out / submission.id
+    for name, text in returned["files"].items():
+        write_atomically(folder / Path(name).name, text)
+    results = json.loads(returned["files"]["results.json"])
+    write_atomically(folder / "feedback.md", feedback_markdown(results, submission.id))
+    manifest = {
+        "submission": submission.id,
+        "source": str(submission.path),
+        "name": submission.name,
+        "email": submission.email,
+        "sid": submission.sid,
+        "content_sha256": digest,
+        **{k: v for k, v in returned.items() if k != "files"},
+    }
+    write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def crashed_payload(submission: Submission, settings: BatchSettings, error: BaseException) -> dict:
+    """What a submission gets when its worker died under it (killed, out of memory, lost)."""
+    from .engine import GradingOptions
+    from .judge import empty_results
+    from .report import GradeResult, feedback_text, gradescope_results
+
+    options = GradingOptions(assignment=settings.assignment)
+    result = GradeResult(submission.id, empty_results(options.tests_dir, "Not graded: the grader failed (see above)."))
+    result.status = "grader-error"
+    result.summary.append("The grader failed on this submission; your instructor has been told.")
+    config = settings.assignment.config()
+    return {
+        "files": {
+            "results.json": json.dumps(gradescope_results(result, config), indent=2) + "\n",
+            "feedback.txt": feedback_text(result),
+            "instructor_notes.txt": f"The Dask worker grading this submission failed: {type(error).__name__}: {error}\n",
+        },
+        "status": result.status,
+        "score": 0.0,
+        "max_score": result.max_score,
+        "questions": {q: list(s) for q, s in result.question_scores().items()},
+        "seconds": 0.0,
+        "grader_version": grader_version(settings.assignment),
+    }
+
+
+def _start_client(settings: BatchSettings, pending: int):
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if settings.scheduler:
+        return Client(settings.scheduler), None
+    workers = min(settings.workers or workers_for_this_machine(), max(1, pending))
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,  # one grading at a time per worker: each kernel already uses two cores
+        processes=True,
+        memory_limit=0,  # the sandbox caps the kernel's memory; a nanny restart would only lose work
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def _progress(total: int, done: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="notebook", desc="grading", dynamic_ncols=True, file=sys.stderr)
+
+
+def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
+    """Grade every submission not already graded with the same content and grader version."""
+    from concurrent.futures import CancelledError
+
+    from dask.distributed import as_completed
+    from distributed.comm.core import CommClosedError
+
+    started = time.perf_counter()
+    outcome = BatchOutcome()
+    version = grader_version(settings.assignment)
+    digests = {s.id: content_digest(s.path) for s in submissions}
+    todo = []
+    for sub in submissions:
+        manifest = read_manifest(settings.out, sub)
+        if not settings.force and is_current(manifest, digests[sub.id], version):
+            outcome.skipped.append(sub.id)
+            outcome.manifests[sub.id] = manifest
+        else:
+            todo.append(sub)
+    bar = _progress(len(submissions), len(outcome.skipped))
+    if not todo:
+        bar.close()
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+    client, cluster = _start_client(settings, len(todo))
+    by_key = {}
+    try:
+        for sub in todo:
+            payload = sub.path.read_bytes() if sub.path.is_file() else None
+            future = client.submit(
+                grade_payload, sub.id, sub.path.suffix, payload, settings.assignment.name, settings.require_sandbox,
+                key=f"grade-{sub.id}-{digests[sub.id][:12]}", pure=False,
+            )
+            by_key[future.key] = (future, sub)
+        for future in as_completed([f for f, _ in by_key.values()]):
+            _, sub = by_key[future.key]
+            try:
+                returned = future.result()
+            except (CancelledError, CommClosedError):
+                continue  # shutting down (Ctrl-C): not graded, so the next run grades it
+            except Exception as error:  # the worker died under it (KilledWorker) or the task failed
+                returned = crashed_payload(sub, settings, error)
+            manifest = save_result(settings.out, sub, digests[sub.id], returned)
+            outcome.manifests[sub.id] = manifest
+            outcome.graded.append(sub.id)
+            bar.set_postfix_str(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} {manifest['status']}", refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        client.cancel([f for f, _ in by_key.values()], force=True)
+    finally:
+        bar.close()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def write_grades_csv(submissions: list[Submission], manifests: dict[str, dict], path: Path) -> None:
+    """One row per submission, gradebook style: identity, per-question scores, total, status."""
+    questions = sorted({q for m in manifests.values() for q in m.get("questions", {})}, key=lambda q: (len(q), q))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Name", "SID", "Email", "Submission", *questions, "Total", "Max", "Status"])
+    for sub in submissions:
+        manifest = manifests.get(sub.id)
+        if manifest is None:
+            writer.writerow([sub.name, sub.sid, sub.email, sub.id, *[""] * len(questions), "", "", "not graded"])
+            continue
+        scores = [f"{manifest['questions'].get(q, [0.0])[0]:g}" for q in questions]
+        total = [f"{manifest['score']:g}", f"{manifest['max_score']:g}", manifest["status"]]
+        writer.writerow([sub.name, sub.sid, sub.email, sub.id, *scores, *total])
+    write_atomically(path, buffer.getvalue())
+
+
+def write_class_outputs(submissions: list[Submission], manifests: dict[str, dict], settings: BatchSettings) -> dict[str, Path]:
+    """grades.csv, report.html and (optionally) similarity.csv for the submissions graded so far."""
+    from .class_report import write_class_report
+
+    out = settings.out
+    paths = {"grades": out / "grades.csv", "report": out / "report.html"}
+    write_grades_csv(submissions, manifests, paths["grades"])
+    entries = []
+    for sub in submissions:
+        if sub.id in manifests:
+            results = json.loads((out / sub.id / "results.json").read_text())
+            entries.append({"submission": sub.id, "name": sub.name, "email": sub.email,
+                            "status": manifests[sub.id]["status"], "results": results})
+    similar = None
+    if settings.similarity:
+        from .similarity import write_similarity_csv
+
+        similar = similar_submissions(submissions, settings.assignment)
+        paths["similarity"] = out / "similarity.csv"
+        write_similarity_csv(similar, paths["similarity"])
+    write_class_report(entries, paths["report"], f"{settings.assignment.title}: {len(entries)} submissions", similar)
+    return paths
+
+
+def similar_submissions(submissions: list[Submission], assignment: Assignment) -> list:
+    """Pairs whose own code (starter code removed) is suspiciously alike; unreadable ones are left out."""
+    import nbformat
+
+    from .similarity import code_of, similar_pairs
+    from .submission import SubmissionError, load_submission
+
+    codes = {}
+    for sub in submissions:
+        try:
+            codes[sub.id] = code_of(load_submission(sub.path, assignment.notebook_name).notebook)
+        except SubmissionError:
+            continue
+    template = code_of(nbformat.read(assignment.student_notebook, as_version=4))
+    return similar_pairs(codes, template)
