@@ -44,9 +44,10 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
 
     nn_data = data_module()
     failed = 0
-    for name, dataset in nn_data.DATASETS.items():
+    names = args.dataset or list(nn_data.DATASETS)
+    for name, dataset in ((n, nn_data.DATASETS[n]) for n in names):
         try:
-            _, path = dataset.local_arrays()
+            _, path = dataset.local_arrays(allow_download=not args.offline)
         except nn_data.DataError as error:
             print(f"error: {name}: {error}", file=sys.stderr)
             failed += 1
@@ -121,6 +122,28 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_gradescope(args: argparse.Namespace) -> int:
+    from .gradescope import build_gradescope_zip
+
+    assignment = get_assignment(args.assignment)
+    target = args.out or Path(f"{assignment.name}-gradescope-autograder.zip")
+    try:
+        build_gradescope_zip(assignment, target)
+    except (FileNotFoundError, RuntimeError) as error:  # nn_data.DataError is a RuntimeError
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{target}: upload it as the autograder of {assignment.name} (settings: see README, 'Gradescope')")
+    return 0
+
+
+def cmd_gradescope_run(args: argparse.Namespace) -> int:
+    from .gradescope import run_in_container
+
+    results = run_in_container(get_assignment(args.assignment), args.root)
+    print(f"wrote {results}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build everything, then grade each assignment's reference solution and blank notebook."""
     import tempfile
@@ -163,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(func=cmd_check_generated)
 
     fetch = commands.add_parser("fetch-data", help="obtain and verify every dataset in data/ (MNIST, Fashion-MNIST)")
+    fetch.add_argument("--dataset", action="append", choices=sorted({a.dataset for a in ASSIGNMENTS.values()}),
+                       help="only this dataset (repeatable; default: all)")
+    fetch.add_argument("--offline", action="store_true", help="only verify or convert local files; download nothing")
     fetch.set_defaults(func=cmd_fetch_data)
 
     otter = commands.add_parser("otter-grade", help="grade notebooks with stock `otter run` (baseline)")
@@ -188,6 +214,16 @@ def main(argv: list[str] | None = None) -> int:
         help="where bubblewrap is missing, run student code with resource limits only (unsafe)",
     )
     grade.set_defaults(func=cmd_grade)
+
+    zipped = commands.add_parser("build-gradescope", help="build the autograder zip to upload to Gradescope")
+    zipped.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name, help="default: %(default)s")
+    zipped.add_argument("--out", type=Path, metavar="ZIP", help="default: <assignment>-gradescope-autograder.zip")
+    zipped.set_defaults(func=cmd_build_gradescope)
+
+    run = commands.add_parser("gradescope-run", help="inside Gradescope's container: grade the submission (run_autograder)")
+    run.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name)
+    run.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's folder (default: %(default)s)")
+    run.set_defaults(func=cmd_gradescope_run)
 
     demo = commands.add_parser("demo", help="build, then grade each assignment's reference and blank notebook")
     demo.set_defaults(func=cmd_demo)

@@ -104,7 +104,7 @@ def read_metadata(path: Path) -> dict[str, dict]:
     return identities
 
 
-def _notebook_file(folder: Path, preferred: str) -> Path | None:
+def notebook_in_folder(folder: Path, preferred: str) -> Path | None:
     """The file to grade in one student's folder: their notebook, else their zip."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not _IGNORED_PARTS & set(p.parts))
     notebooks = [p for p in files if p.suffix == ".ipynb"]
@@ -129,7 +129,7 @@ def _gradescope_export(root: Path, preferred: str, staging: Path) -> list[Submis
     submissions = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in _IGNORED_PARTS):
         who = identities.get(folder.name, {})
-        path = _notebook_file(folder, preferred) or _pack_folder(folder, staging / f"{safe_id(folder.name)}.zip")
+        path = notebook_in_folder(folder, preferred) or _pack_folder(folder, staging / f"{safe_id(folder.name)}.zip")
         submissions.append(Submission(safe_id(folder.name), path, who.get("name", ""), who.get("email", ""), who.get("sid", "")))
     return submissions
 

@@ -23,7 +23,7 @@ from .judge import KernelNamespace, empty_results, judge
 from .kernel import ExecutionLimits, ExecutionReport, SandboxedKernel
 from .paths import DATA, DATA_MODULE
 from .report import GradeResult, write_outputs
-from .sandbox import Limits, SandboxSpec, SandboxUnavailable, check_available
+from .sandbox import Limits, SandboxSpec, SandboxUnavailable, can_drop_user, check_available
 from .submission import SubmissionError, load_submission
 
 
@@ -126,7 +126,8 @@ def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict)
 
     spec_factory, isolated = _spec_factory(options)
     if not isolated:
-        result.instructor_notes.append("Graded WITHOUT a sandbox (no usable bubblewrap; --allow-no-sandbox).")
+        who = "an unprivileged user" if can_drop_user() else "the grader's own user"
+        result.instructor_notes.append(f"Graded WITHOUT a sandbox (no usable bubblewrap): resource limits only, as {who}.")
     warm_up_judge(options.assignment.dataset)
     # What the notebook expects beside it: itself (otter.Notebook reads it), the data helper, and
     # the public tests for its grader.check() cells.

@@ -124,6 +124,9 @@ class SandboxedKernel:
                 shutil.copytree(source, target)
             else:
                 shutil.copy2(source, target)
+        # The grader's files may be root-only (Gradescope's source folder): the copies are for the kernel's user.
+        for path in [self.workdir, *self.workdir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
     # -- lifecycle
 

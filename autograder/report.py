@@ -1,4 +1,4 @@
-"""Report stage: results.json in Gradescope's schema, feedback text and grades.csv rows.
+"""Report stage: results.json in Gradescope's schema and the feedback text.
 
 Files are written atomically (a temporary file, then a rename), so a reader never sees half a
 result, and a crash leaves the previous complete file or none.
@@ -6,8 +6,6 @@ result, and a crash leaves the previous complete file or none.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -89,14 +87,6 @@ def feedback_text(result: GradeResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def csv_row(result: GradeResult, questions: list[str]) -> dict[str, str]:
-    scores = result.question_scores()
-    row = {"submission": result.submission}
-    row.update({q: f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions})
-    row.update({"total": f"{result.score:g}", "max": f"{result.max_score:g}", "status": result.status})
-    return row
-
-
 def write_outputs(result: GradeResult, out_dir: Path, config: dict) -> Path:
     """DIR/<submission>/results.json and feedback.txt; returns the results.json path."""
     folder = out_dir / result.submission
@@ -106,13 +96,3 @@ def write_outputs(result: GradeResult, out_dir: Path, config: dict) -> Path:
     if result.instructor_notes:
         write_atomically(folder / "instructor_notes.txt", "\n".join(result.instructor_notes) + "\n")
     return results_path
-
-
-def write_grades_csv(results: list[GradeResult], path: Path) -> None:
-    questions = sorted({c.question for r in results for c in r.cases}, key=lambda q: (len(q), q))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["submission", *questions, "total", "max", "status"])
-    writer.writeheader()
-    for result in results:
-        writer.writerow(csv_row(result, questions))
-    write_atomically(path, buffer.getvalue())

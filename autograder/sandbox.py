@@ -129,8 +129,9 @@ def _limits_args(limits: Limits) -> list[str]:
 
 def command_prefix(spec: SandboxSpec) -> list[str]:
     """bwrap ... prlimit ... setpriv ... : put this in front of the kernel's command line."""
-    if not spec.isolated:  # resource limits only: the kernel sees the machine as the grader does
-        return ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in environment(spec).items()), *_limits_args(spec.limits)]
+    if not spec.isolated:  # no namespaces: resource limits, and the user switch where the interpreter allows it
+        args = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in environment(spec).items()), *_limits_args(spec.limits)]
+        return args + (_drop_user(spec.uid) if can_drop_user() else [])
     args = [bwrap_path(), "--die-with-parent", "--new-session", *_namespace_args()]
     args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -158,8 +159,26 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
     args += _limits_args(spec.limits)
     if os.geteuid() == 0:
         args[3:3] = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-        args += ["/usr/bin/setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups", "--no-new-privs", "--"]
+        args += _drop_user(spec.uid)
     return args
+
+
+def _drop_user(uid: int) -> list[str]:
+    return ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
+
+
+def _world_readable(path: Path) -> bool:
+    """Others may traverse every folder above path and read path itself."""
+    if not path.exists():
+        return False
+    folders_ok = all(os.stat(p).st_mode & 0o001 for p in [*path.parents, path] if p.is_dir())
+    return folders_ok and bool(os.stat(path).st_mode & 0o004)
+
+
+def can_drop_user() -> bool:
+    """Without bubblewrap, root can still run the kernel as an unprivileged user (as on
+    Gradescope, where Docker forbids namespaces) if that user can run the interpreter."""
+    return os.geteuid() == 0 and all(_world_readable(root) for root in _python_roots())
 
 
 def prepare_host_folders(spec: SandboxSpec) -> None:

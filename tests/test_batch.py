@@ -1,0 +1,182 @@
+"""Batch grading through the real path: Dask LocalCluster workers, real sandboxed kernels.
+
+The notebooks are light (no training: answers to q1, q2, q3 and q5), because these tests are
+about the batch layer; the engine on full lesson notebooks is tested in test_engine_grading.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.assignments import MNIST
+from autograder.batch import MANIFEST, BatchSettings, grade_batch, write_class_outputs
+from autograder.collect import collect
+from autograder.engine import grade_submission
+from autograder.paths import REPO
+
+
+from .submissions import HONEST_LIGHT_CELLS, honest_light_notebook
+
+# Each variant replaces some cells of the honest light notebook (by index) or is a broken file.
+VARIANTS = {
+    "s01_honest": {},
+    "s02_loops": {
+        1: "def reshape_images(images):\n    flat = [image.ravel() for image in images]\n    return np.array(flat)",
+        3: "def one_hot_labels(labels, num_classes=10):\n    out = np.zeros((len(labels), num_classes), dtype=np.float32)\n"
+        "    for row, label in enumerate(labels):\n        out[row, label] = 1.0\n    return out",
+    },
+    "s03_divide_first": {2: "def normalize_images(images):\n    scaled = images / 255\n    return scaled.astype('float32')"},
+    "s04_renamed_copy": {
+        1: "def reshape_images(imgs):  # flatten each picture\n    return imgs.reshape(len(imgs), -1)",
+        2: "def normalize_images(imgs):\n    # scale pixels to [0, 1]\n    return imgs.astype(np.float32) / 255.0",
+        3: "def one_hot_labels(lbls, num_classes=10):\n    return np.eye(num_classes, dtype=np.float32)[np.asarray(lbls)]",
+    },
+    "s05_q1_bug": {1: "def reshape_images(images):\n    return images.reshape(-1, 28, 28)"},
+    "s06_q3_bug": {3: "def one_hot_labels(labels, num_classes=10):\n    return np.eye(num_classes)[np.asarray(labels) - 1]"},
+    "s07_q5_bug": {4: "total_params = 101770"},
+    "s08_cell_error": {4: "total_params = 717210\nraise ValueError('oops')"},
+}
+
+
+def write_variant(name: str, changes: dict, folder: Path) -> Path:
+    notebook = honest_light_notebook()
+    for index, source in changes.items():
+        notebook.cells[index].source = source
+    path = folder / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory) -> Path:
+    """Ten submissions: eight notebooks, a broken file and a student's zip."""
+    folder = tmp_path_factory.mktemp("class")
+    for name, changes in VARIANTS.items():
+        write_variant(name, changes, folder)
+    (folder / "s09_broken.ipynb").write_text('{"cells": [')
+    with zipfile.ZipFile(folder / "s10_zipped.zip", "w") as archive:
+        archive.write(folder / "s02_loops.ipynb", "mnist_nn.ipynb")
+    return folder
+
+
+def comparable(results: dict) -> dict:
+    """A results.json without its timing, which differs from run to run."""
+    return {k: v for k, v in results.items() if k != "execution_time"}
+
+
+def test_parallel_batch_matches_one_by_one_grading(class_folder, tmp_path):
+    submissions = collect([class_folder], MNIST.notebook_name, tmp_path / "staging")
+    assert len(submissions) == 10
+    settings = BatchSettings(MNIST, tmp_path / "batch", workers=2)
+    outcome = grade_batch(submissions, settings)
+    assert sorted(outcome.graded) == sorted(s.id for s in submissions) and not outcome.skipped
+    for sub in submissions:
+        alone = grade_submission(sub.path, tmp_path / "alone")
+        batch = json.loads((settings.out / sub.id / "results.json").read_text())
+        single = json.loads((tmp_path / "alone" / sub.id / "results.json").read_text())
+        assert comparable(batch) == comparable(single), sub.id
+        assert outcome.manifests[sub.id]["status"] == alone.status
+    scores = {s: m["score"] for s, m in outcome.manifests.items()}
+    assert scores["s01_honest"] == scores["s02_loops"] == scores["s10_zipped"] == 7
+    assert scores["s05_q1_bug"] < 7 and scores["s06_q3_bug"] < 7 and scores["s09_broken"] == 0
+    assert outcome.manifests["s09_broken"]["status"] == "unreadable"
+
+    paths = write_class_outputs(submissions, outcome.manifests, settings)
+    rows = list(csv.DictReader(paths["grades"].open()))
+    assert [r["Submission"] for r in rows] == sorted(s.id for s in submissions)
+    assert {r["Submission"]: float(r["Total"]) for r in rows} == scores
+    assert rows[0]["q1"] == "2" and rows[0]["Status"] == "graded"
+    report = paths["report"].read_text()
+    assert report.count("data:image/png;base64,") >= 3 and "s09_broken" in report
+    pairs = list(csv.DictReader(paths["similarity"].open()))
+    assert {pairs[0]["first"], pairs[0]["second"]} == {"s01_honest", "s04_renamed_copy"}, pairs
+    feedback = (settings.out / "s05_q1_bug" / "feedback.md").read_text()
+    assert "q1" in feedback and "reshape" in feedback.lower()
+
+
+def test_gradescope_export_keeps_student_identities(class_folder, tmp_path):
+    from .gradescope_export import make_export
+
+    students = [("Ada Lovelace", class_folder / "s01_honest.ipynb"), ("Alan Turing", class_folder / "s09_broken.ipynb")]
+    for as_zip in (False, True):
+        export = make_export(students, tmp_path / f"export-{as_zip}", as_zip=as_zip)
+        found = collect([export], MNIST.notebook_name, tmp_path / f"staging-{as_zip}")
+        assert [(s.name, s.email != "", s.id.startswith("submission_")) for s in found] == [
+            ("Ada Lovelace", True, True), ("Alan Turing", True, True),
+        ]
+        assert found[0].path.read_bytes() == students[0][1].read_bytes()
+
+
+def test_zip_member_names_cannot_escape(tmp_path):
+    archive_path = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        archive.writestr("../../escaped.ipynb", nbformat.writes(honest_light_notebook()))
+        archive.writestr("/abs/other.ipynb", nbformat.writes(honest_light_notebook()))
+    found = collect([archive_path], MNIST.notebook_name, tmp_path / "staging")
+    assert sorted(s.id for s in found) == ["abs__other", "escaped"]
+    assert all(s.path.resolve().is_relative_to((tmp_path / "staging").resolve()) for s in found)
+    assert not (tmp_path.parent / "escaped.ipynb").exists()
+
+
+def run_cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "autograder", "grade", *args], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+
+def test_interrupted_batch_resumes_without_losing_or_regrading(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for number in range(6):
+        # distinct content per student: a comment line makes each file its own submission
+        notebook = honest_light_notebook()
+        notebook.cells[0].source = f"import numpy as np  # student {number}"
+        nbformat.write(notebook, folder / f"student{number}.ipynb")
+    out = tmp_path / "out"
+    process = run_cli(str(folder), "--out", str(out), "--workers", "1", "--no-similarity")
+    deadline = time.monotonic() + 300
+    while len(list(out.glob(f"*/{MANIFEST}"))) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    os.kill(process.pid, signal.SIGINT)  # Ctrl-C
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stderr
+    done = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"*/{MANIFEST}")}
+    assert 2 <= len(done) < 6, stderr[-2000:]
+    for name in done:  # every result written before the interrupt is whole
+        assert json.loads((out / name / "results.json").read_text())["score"] == 7
+    assert not list(out.rglob(".*.*")), "a temporary file was left behind"
+
+    again = run_cli(str(folder), "--out", str(out), "--workers", "1", "--no-similarity")
+    stdout, stderr = again.communicate(timeout=600)
+    assert again.returncode == 0, stderr[-2000:]
+    assert f"graded {6 - len(done)}, already graded {len(done)}" in stderr
+    assert {n: (out / n / MANIFEST).stat().st_mtime_ns for n in done} == done, "a finished submission was regraded"
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [(r["Submission"], r["Total"]) for r in rows] == [(f"student{n}", "7") for n in range(6)]
+
+
+def test_changed_submission_is_regraded(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    path = write_variant("only", {}, folder)
+    settings = BatchSettings(MNIST, tmp_path / "out", workers=1, similarity=False)
+    first = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s1"), settings)
+    assert first.graded == ["only"] and first.manifests["only"]["score"] == 7
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(HONEST_LIGHT_CELLS[0])]), path)
+    second = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s2"), settings)
+    assert second.graded == ["only"] and second.manifests["only"]["score"] == 0
+    third = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s3"), settings)
+    assert third.skipped == ["only"] and third.graded == []

@@ -1,0 +1,133 @@
+"""The Gradescope autograder zip, built, unpacked and run the way Gradescope runs it.
+
+Each case unpacks the zip into a temporary root laid out like Gradescope's /autograder
+(source/, submission/, results/), locks it down with the zip's own lockdown.sh, then runs
+the zip's run_autograder with this project's environment (instead of the /autograder/venv
+that setup.sh would create). results.json must satisfy a JSON Schema of Gradescope's
+specification (autograder/gradescope_results.schema.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from autograder.assignments import ASSIGNMENTS, MNIST
+from autograder.gradescope import build_gradescope_zip
+from autograder.paths import AUTOGRADER
+from autograder.sandbox import NOBODY
+
+from . import broken_files as builders
+from .submissions import honest_light_notebook
+
+SCHEMA = json.loads((AUTOGRADER / "gradescope_results.schema.json").read_text())
+FASHION = ASSIGNMENTS["fashion_nn"]
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("zips")
+    return {name: build_gradescope_zip(a, folder / f"{name}.zip") for name, a in ASSIGNMENTS.items()}
+
+
+def gradescope_root(zip_path: Path, root: Path) -> Path:
+    """Unpack like Gradescope (zip into source/), run the zip's lockdown step as setup.sh does."""
+    for name in ("source", "submission", "results"):
+        (root / name).mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+    for name in ("setup.sh", "lockdown.sh", "run_autograder"):  # zipfile drops the modes
+        (root / "source" / name).chmod(0o755)
+    subprocess.run(["bash", str(root / "source" / "lockdown.sh")], check=True)
+    return root
+
+
+def run_autograder(root: Path) -> dict:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    return results
+
+
+def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
+    names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
+    assert {"setup.sh", "run_autograder", "requirements.lock", "otter_config.json", "data/mnist.npz"} <= names
+    assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
+    assert not any("solution" in n and n.endswith(".ipynb") for n in names)
+    assert not any("fashion" in n for n in names), "one assignment per zip"
+    assert "data/fashion_mnist.npz" in zipfile.ZipFile(zips["fashion_nn"]).namelist()
+
+
+def test_hidden_tests_are_root_only_after_setup(zips, tmp_path):
+    root = gradescope_root(zips["mnist_nn"], tmp_path / "autograder")
+    hidden = root / "source" / "autograder" / "hidden_tests" / "mnist_nn" / "q7.py"
+    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "cat", str(hidden)]
+    denied = subprocess.run(as_nobody, capture_output=True, text=True)
+    assert denied.returncode != 0 and "Permission denied" in denied.stderr
+    assert hidden.stat().st_mode & 0o077 == 0
+    # setup.sh's data check, offline, on the data the zip ships
+    fetch = [sys.executable, "-m", "autograder", "fetch-data", "--offline", "--dataset", "mnist"]
+    checked = subprocess.run(fetch, cwd=root / "source", capture_output=True, text=True)
+    assert checked.returncode == 0 and "mnist verified" in checked.stdout, checked.stderr
+
+
+def test_results_schema_rejects_what_gradescope_would(tmp_path):
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"tests": [{"name": "q1", "score": "2"}]}, SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"score": 1, "tests": [{"name": "q1", "visibility": "sometimes"}]}, SCHEMA)
+
+
+@pytest.mark.parametrize("assignment", [FASHION, pytest.param(MNIST, marks=pytest.mark.slow)], ids=lambda a: a.name)
+def test_reference_gets_full_marks(zips, tmp_path, assignment):
+    root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
+    shutil.copy2(assignment.solution, root / "submission" / assignment.notebook_name)
+    results = run_autograder(root)
+    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    assert failed == [] and results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_blank_notebook_gets_zero(zips, tmp_path, assignment):
+    root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
+    shutil.copy2(assignment.student_notebook, root / "submission" / assignment.notebook_name)
+    results = run_autograder(root)
+    assert results["score"] == 0 and len(results["tests"]) > 5
+    assert all(t["output"] for t in results["tests"]), "every check says what went wrong"
+
+
+def renamed_light_notebook(folder: Path) -> None:
+    """An honest notebook saved under a name of the student's own: still found and graded."""
+    import nbformat
+
+    nbformat.write(honest_light_notebook(), folder / "my homework (final).ipynb")
+
+
+@pytest.mark.parametrize(
+    "make, status_words",
+    [
+        (lambda d: builders.invalid_json(d / "mnist_nn.ipynb", honest_light_notebook()), "JSON is broken"),
+        (lambda d: builders.not_utf8(d / "mnist_nn.ipynb", honest_light_notebook()), "not UTF-8"),
+        (lambda d: (d / "notes.txt").write_text("I could not finish"), "No file was found"),
+        (renamed_light_notebook, None),
+    ],
+    ids=["invalid-json", "utf16", "no-notebook", "renamed-notebook"],
+)
+def test_broken_submissions_get_valid_results(zips, tmp_path, make, status_words):
+    root = gradescope_root(zips["mnist_nn"], tmp_path / "autograder")
+    make(root / "submission")
+    results = run_autograder(root)
+    if status_words is None:
+        assert results["score"] == 7
+    else:
+        assert results["score"] == 0 and status_words in results["output"], results["output"]
