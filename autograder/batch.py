@@ -24,9 +24,9 @@ from pathlib import Path
 
 from . import __version__
 from .assignments import Assignment, get_assignment
+from .atomic import write_atomically
 from .collect import Submission
 from .paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
-from .report import write_atomically
 
 MANIFEST = "grading.json"
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
 import statistics
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Collection
@@ -22,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
+
+from .atomic import write_atomically
 
 STATUSES = ["graded", "timeout", "kernel-died", "unreadable", "no-sandbox", "grader-error"]
 TOP_FAILURES = 10
@@ -283,20 +283,6 @@ def render_class_report(entries: list[dict], title: str, similar: list | None = 
     return _page(title, body + _students_section(summary))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """A reader sees the old report or the new one, never half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:  # lone surrogates
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_class_report(entries: list[dict], out_path: Path, title: str, similar: list | None = None) -> Path:
     """Write the class report to out_path (or out_path/report.html if it is a folder); returns the file written.
 
@@ -306,7 +292,7 @@ def write_class_report(entries: list[dict], out_path: Path, title: str, similar:
     out_path = Path(out_path)
     if out_path.is_dir():
         out_path = out_path / "report.html"
-    _write_atomically(out_path, render_class_report(entries, title, similar))
+    write_atomically(out_path, render_class_report(entries, title, similar))
     return out_path
 
 

@@ -21,11 +21,15 @@ import zipfile
 from pathlib import Path
 
 from .assignments import Assignment
+from .atomic import write_atomically
 from .collect import notebook_in_folder
+from .kernel import ExecutionLimits
 from .paths import AUTOGRADER, DATA, DATA_MODULE, OTTER_CONFIG, REPO
-from .report import write_atomically
 
 ROOT = Path("/autograder")
+# Worst case 15 + 10 minutes, inside a 30-minute Gradescope timeout: a result is always written
+# before Gradescope would kill the container (which leaves the student a zero and no feedback).
+GRADESCOPE_LIMITS = ExecutionLimits(cell_seconds=600, notebook_seconds=900, judge_seconds=600)
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (internet available).
@@ -144,7 +148,7 @@ def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
             submitted = _submitted_file(root / "submission", assignment.notebook_name)
             # Each submission gets a fresh container; where Docker forbids namespaces, grade with
             # limits and a user switch rather than refusing every student (see README, Gradescope).
-            options = GradingOptions(assignment=assignment, require_sandbox=False)
+            options = GradingOptions(assignment=assignment, require_sandbox=False, limits=GRADESCOPE_LIMITS)
             result = grade_submission(submitted, Path(out), options)
             produced = Path(out) / result.submission / "results.json"
             write_atomically(results, produced.read_text(encoding="utf-8"))

@@ -7,11 +7,10 @@ result, and a crash leaves the previous complete file or none.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomically
 from .judge import CaseResult
 
 
@@ -39,19 +38,6 @@ class GradeResult:
     @property
     def max_score(self) -> float:
         return round(sum(c.max_score for c in self.cases), 5)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:  # lone surrogates
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def gradescope_results(result: GradeResult, config: dict) -> dict:

@@ -27,15 +27,15 @@ import csv
 import hashlib
 import io
 import keyword
-import os
 import re
-import tempfile
 import tokenize
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from .atomic import write_atomically
 
 # About one statement of this assignment's code (`x = images.reshape(len(images), -1)` is 13 tokens): shorter
 # windows match idioms every student writes (`model.add(layers.Dense(`); longer ones break on every small edit.
@@ -265,14 +265,4 @@ def write_similarity_csv(pairs: list[SimilarPair], path: Path) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["first", "second", "score"])
     writer.writerows([pair.first, pair.second, f"{pair.score:.4f}"] for pair in pairs)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(buffer.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, buffer.getvalue())

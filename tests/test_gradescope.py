@@ -32,10 +32,21 @@ SCHEMA = json.loads((AUTOGRADER / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]
 
 
+class ZipShelf(dict):
+    """Each assignment's zip, built the first time a test asks for it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def __missing__(self, name: str) -> Path:
+        self[name] = build_gradescope_zip(ASSIGNMENTS[name], self.folder / f"{name}.zip")
+        return self[name]
+
+
 @pytest.fixture(scope="module")
-def zips(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("zips")
-    return {name: build_gradescope_zip(a, folder / f"{name}.zip") for name, a in ASSIGNMENTS.items()}
+def zips(tmp_path_factory) -> ZipShelf:
+    return ZipShelf(tmp_path_factory.mktemp("zips"))
 
 
 def gradescope_root(zip_path: Path, root: Path) -> Path:
