@@ -119,6 +119,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if outcome.interrupted:
         print("interrupted: run the same command again to grade the rest", file=sys.stderr)
         return 130
+    if outcome.lost:
+        print(f"{len(outcome.lost)} submission(s) were not graded (see above): run the same command again", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,6 +15,8 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:  # lone surrogates
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the rename must not reach the disk before the data does
         os.chmod(tmp, 0o644)  # readable by whoever reads results (and the sandbox's user, for data)
         os.replace(tmp, path)
     except BaseException:

@@ -25,10 +25,13 @@ from pathlib import Path
 from . import __version__
 from .assignments import Assignment, get_assignment
 from .atomic import write_atomically
-from .collect import Submission
+from .collect import Person, Submission
 from .paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
 
 MANIFEST = "grading.json"
+# Verdicts about the submission itself. grader-error and no-sandbox are about the grader: a
+# rerun retries them (after the instructor fixed the worker or installed bubblewrap).
+FINAL_STATUSES = {"graded", "timeout", "kernel-died", "unreadable"}
 
 
 @functools.cache
@@ -43,11 +46,13 @@ def grader_version(assignment: Assignment) -> str:
     return f"{__version__}+{assignment.name}.{digest.hexdigest()[:16]}"
 
 
-def content_digest(path: Path) -> str:
+def read_payload(path: Path) -> tuple[bytes | None, str]:
+    """The submitted bytes and their SHA-256 (one read: the digest is of what gets graded)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        payload = path.read_bytes()
     except OSError:
-        return "missing"
+        return None, "missing"
+    return payload, hashlib.sha256(payload).hexdigest()
 
 
 def workers_for_this_machine() -> int:
@@ -95,7 +100,9 @@ class BatchSettings:
 class BatchOutcome:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # not graded for the grader's reasons: a rerun grades them
     interrupted: bool = False
+    version_warning: bool = False
     seconds: float = 0.0
     manifests: dict[str, dict] = field(default_factory=dict)
 
@@ -108,7 +115,13 @@ def read_manifest(out: Path, submission: Submission) -> dict | None:
 
 
 def is_current(manifest: dict | None, digest: str, version: str) -> bool:
-    return bool(manifest) and manifest.get("content_sha256") == digest and manifest.get("grader_version") == version
+    """Done: a final verdict on this very content by this very grader."""
+    return (
+        bool(manifest)
+        and manifest.get("status") in FINAL_STATUSES
+        and manifest.get("content_sha256") == digest
+        and manifest.get("grader_version") == version
+    )
 
 
 def save_result(out: Path, submission: Submission, digest: str, returned: dict) -> dict:
@@ -116,16 +129,18 @@ def save_result(out: Path, submission: Submission, digest: str, returned: dict) 
     from .class_report import feedback_markdown
 
     folder = out / submission.id
-    for name, text in returned["files"].items():
-        write_atomically(folder / Path(name).name, text)
+    (folder / MANIFEST).unlink(missing_ok=True)  # not done until the new manifest is written
     results = json.loads(returned["files"]["results.json"])
-    write_atomically(folder / "feedback.md", feedback_markdown(results, submission.id))
+    files = {**returned["files"], "feedback.md": feedback_markdown(results, submission.id)}
+    for name, text in files.items():
+        write_atomically(folder / Path(name).name, text)
+    for stale in folder.iterdir():  # e.g. instructor notes of an earlier grading
+        if stale.is_file() and stale.name not in files and not stale.name.startswith("."):
+            stale.unlink()
     manifest = {
         "submission": submission.id,
         "source": str(submission.path),
-        "name": submission.name,
-        "email": submission.email,
-        "sid": submission.sid,
+        "people": [vars(p) for p in submission.people],
         "content_sha256": digest,
         **{k: v for k, v in returned.items() if k != "files"},
     }
@@ -184,6 +199,42 @@ def _progress(total: int, done: int):
     return tqdm(total=total, initial=done, unit="notebook", desc="grading", dynamic_ncols=True, file=sys.stderr)
 
 
+class _Window:
+    """Keeps at most `size` gradings submitted, so a class's bytes are never all in memory at once."""
+
+    def __init__(self, client, settings: BatchSettings, todo: list[Submission], size: int) -> None:
+        self.client, self.settings, self.pending, self.size = client, settings, list(reversed(todo)), size
+        self.running: dict[str, tuple[Submission, str]] = {}
+
+    def fill(self, completed) -> None:
+        while self.pending and len(self.running) < self.size:
+            sub = self.pending.pop()
+            payload, digest = read_payload(sub.path)
+            future = self.client.submit(
+                grade_payload, sub.id, sub.path.suffix, payload, self.settings.assignment.name, self.settings.require_sandbox,
+                key=f"grade-{self.settings.assignment.name}-{sub.id}-{digest[:12]}", pure=False,
+            )
+            self.running[future.key] = (sub, digest)
+            completed.add(future)
+
+
+def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar) -> None:
+    version = grader_version(settings.assignment)
+    if returned["grader_version"] != version and not outcome.version_warning:
+        outcome.version_warning = True
+        bar.write(f"warning: a worker runs grader {returned['grader_version']}, this machine {version}: "
+                  "install the same repository revision on every worker, or every rerun regrades everything")
+    try:
+        manifest = save_result(settings.out, sub, digest, returned)
+    except OSError as error:  # e.g. a full disk: the others still get graded
+        bar.write(f"error: could not write the result of {sub.id}: {error}")
+        outcome.lost.append(sub.id)
+        return
+    outcome.manifests[sub.id] = manifest
+    outcome.graded.append(sub.id)
+    bar.set_postfix_str(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} {manifest['status']}", refresh=False)
+
+
 def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
     """Grade every submission not already graded with the same content and grader version."""
     from concurrent.futures import CancelledError
@@ -194,11 +245,10 @@ def grade_batch(submissions: list[Submission], settings: BatchSettings) -> Batch
     started = time.perf_counter()
     outcome = BatchOutcome()
     version = grader_version(settings.assignment)
-    digests = {s.id: content_digest(s.path) for s in submissions}
     todo = []
     for sub in submissions:
         manifest = read_manifest(settings.out, sub)
-        if not settings.force and is_current(manifest, digests[sub.id], version):
+        if not settings.force and is_current(manifest, read_payload(sub.path)[1], version):
             outcome.skipped.append(sub.id)
             outcome.manifests[sub.id] = manifest
         else:
@@ -209,31 +259,27 @@ def grade_batch(submissions: list[Submission], settings: BatchSettings) -> Batch
         outcome.seconds = time.perf_counter() - started
         return outcome
     client, cluster = _start_client(settings, len(todo))
-    by_key = {}
+    window = _Window(client, settings, todo, size=2 * max(1, len(client.scheduler_info().get("workers", {})) or 1) + 2)
+    completed = as_completed()
     try:
-        for sub in todo:
-            payload = sub.path.read_bytes() if sub.path.is_file() else None
-            future = client.submit(
-                grade_payload, sub.id, sub.path.suffix, payload, settings.assignment.name, settings.require_sandbox,
-                key=f"grade-{sub.id}-{digests[sub.id][:12]}", pure=False,
-            )
-            by_key[future.key] = (future, sub)
-        for future in as_completed([f for f, _ in by_key.values()]):
-            _, sub = by_key[future.key]
+        window.fill(completed)
+        for future in completed:
+            sub, digest = window.running.pop(future.key)
             try:
                 returned = future.result()
-            except (CancelledError, CommClosedError):
-                continue  # shutting down (Ctrl-C): not graded, so the next run grades it
+            except (CancelledError, CommClosedError) as error:  # the scheduler went away: not graded
+                bar.write(f"not graded: {sub.id} ({type(error).__name__}); rerun to grade it")
+                outcome.lost.append(sub.id)
+                returned = None
             except Exception as error:  # the worker died under it (KilledWorker) or the task failed
                 returned = crashed_payload(sub, settings, error)
-            manifest = save_result(settings.out, sub, digests[sub.id], returned)
-            outcome.manifests[sub.id] = manifest
-            outcome.graded.append(sub.id)
-            bar.set_postfix_str(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} {manifest['status']}", refresh=False)
+            if returned is not None:
+                _record(settings, outcome, sub, digest, returned, bar)
             bar.update(1)
+            window.fill(completed)
     except KeyboardInterrupt:
         outcome.interrupted = True
-        client.cancel([f for f, _ in by_key.values()], force=True)
+        client.cancel(list(completed.futures), force=True)
     finally:
         bar.close()
         client.close()
@@ -243,8 +289,14 @@ def grade_batch(submissions: list[Submission], settings: BatchSettings) -> Batch
     return outcome
 
 
+def _cell(text: str) -> str:
+    """A spreadsheet must not run a student's name as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_grades_csv(submissions: list[Submission], manifests: dict[str, dict], path: Path) -> None:
-    """One row per submission, gradebook style: identity, per-question scores, total, status."""
+    """One row per student (each member of a group submission gets the group's row), gradebook
+    style: identity, per-question scores, total, status."""
     questions = sorted({q for m in manifests.values() for q in m.get("questions", {})}, key=lambda q: (len(q), q))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -252,11 +304,12 @@ def write_grades_csv(submissions: list[Submission], manifests: dict[str, dict], 
     for sub in submissions:
         manifest = manifests.get(sub.id)
         if manifest is None:
-            writer.writerow([sub.name, sub.sid, sub.email, sub.id, *[""] * len(questions), "", "", "not graded"])
-            continue
-        scores = [f"{manifest['questions'].get(q, [0.0])[0]:g}" for q in questions]
-        total = [f"{manifest['score']:g}", f"{manifest['max_score']:g}", manifest["status"]]
-        writer.writerow([sub.name, sub.sid, sub.email, sub.id, *scores, *total])
+            marks = [*[""] * len(questions), "", "", "not graded"]
+        else:
+            scores = [f"{manifest['questions'].get(q, [0.0])[0]:g}" for q in questions]
+            marks = [*scores, f"{manifest['score']:g}", f"{manifest['max_score']:g}", manifest["status"]]
+        for person in sub.people or (Person(),):
+            writer.writerow([_cell(person.name), _cell(person.sid), _cell(person.email), sub.id, *marks])
     write_atomically(path, buffer.getvalue())
 
 

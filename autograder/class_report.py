@@ -69,25 +69,32 @@ def _summarize(entries: list[dict]) -> _Summary:
     ordered = sorted(entries, key=lambda e: (natural_key(str(e.get("submission", ""))), str(e.get("submission", ""))))
     scores: dict[str, dict[str, float]] = {}
     question_max: dict[str, float] = {}
-    failures: Counter = Counter()
+    failures: Counter = Counter()  # message -> submissions that got it (one check's message often repeats in others)
+    checks: dict[str, list[str]] = {}
     for entry in ordered:
         got: dict[str, float] = {}
         possible: dict[str, float] = {}
+        messages: set[str] = set()
         for test in _tests(entry.get("results")):
             question = _question(test)
             got[question] = got.get(question, 0.0) + float(test.get("score", 0))
             possible[question] = possible.get(question, 0.0) + float(test.get("max_score", 0))
             if _failed(test):
                 message = str(test.get("output") or "").strip() or "(no message)"
-                failures[(str(test.get("name", "")), message)] += 1
+                messages.add(message)
+                names = checks.setdefault(message, [])
+                if str(test.get("name", "")) not in names:
+                    names.append(str(test.get("name", "")))
+        for message in sorted(messages):
+            failures[message] += 1
         scores[str(entry.get("submission", ""))] = got
         for question, points in possible.items():
             question_max[question] = max(question_max.get(question, 0.0), points)
     questions = sorted(question_max, key=natural_key)
     totals = [float((e.get("results") or {}).get("score", 0)) for e in ordered]
     # most_common breaks count ties by first insertion, which follows the sorted submissions: deterministic
-    return _Summary(ordered, questions, question_max, scores, totals, sum(question_max.values()),
-                    failures.most_common(TOP_FAILURES))
+    top = [((", ".join(checks[m]), m), count) for m, count in failures.most_common(TOP_FAILURES)]
+    return _Summary(ordered, questions, question_max, scores, totals, sum(question_max.values()), top)
 
 
 def pass_rates(entries: list[dict]) -> dict[str, float]:
@@ -127,10 +134,11 @@ def _histogram(summary: _Summary) -> str:
     figure = Figure(figsize=(7, 3.2), layout="constrained")
     axes = figure.add_subplot()
     top = summary.max_total if summary.max_total > 0 else 1.0
-    bins = max(1, round(top * 2)) if top <= 20 else 20  # half-point bins while that stays readable
+    bins = max(1, round(top)) if top <= 40 else 20  # one-point bins while that stays readable
     axes.hist(summary.totals, bins=bins, range=(0, top), color="#4c72b0", edgecolor="white")
     axes.set_xlabel(f"total score (out of {_num(summary.max_total)})")
     axes.set_ylabel("submissions")
+    axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_title("Total scores")
     return _png(figure)
 
@@ -153,7 +161,8 @@ def _pass_rate_chart(summary: _Summary) -> str:
 
 def _failure_chart(summary: _Summary) -> str:
     counts = [count for _, count in summary.failures]
-    labels = [f"{i}. {_plain_label(message)}" for i, ((_, message), _) in enumerate(summary.failures, 1)]
+    labels = [f"{i}. {_plain_label(check.split(' - ')[0] + ': ' + message)}"
+              for i, ((check, message), _) in enumerate(summary.failures, 1)]
     figure = Figure(figsize=(11, 0.6 + 0.4 * len(counts)), layout="constrained")
     axes = figure.add_subplot()
     positions = range(len(counts))
@@ -161,6 +170,7 @@ def _failure_chart(summary: _Summary) -> str:
     axes.set_yticks(positions, labels, fontsize=8)
     axes.invert_yaxis()  # most frequent at the top
     axes.set_xlabel("submissions")
+    axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_title(f"Most frequent failure messages (top {TOP_FAILURES})")
     return _png(figure)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,12 +36,29 @@ class CollectError(Exception):
 
 
 @dataclass(frozen=True)
-class Submission:
-    id: str  # unique, safe as a folder name: OUT/<id>/
-    path: Path  # a notebook or a zip
+class Person:
     name: str = ""
     email: str = ""
     sid: str = ""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str  # unique, safe as a folder name: OUT/<id>/
+    path: Path  # a notebook or a zip
+    people: tuple[Person, ...] = ()  # the submitters (a group submission has several)
+
+    @property
+    def name(self) -> str:
+        return "; ".join(p.name for p in self.people)
+
+    @property
+    def email(self) -> str:
+        return "; ".join(p.email for p in self.people)
+
+
+# Names of the class-level outputs in OUT: no submission folder may take one.
+RESERVED_IDS = {"grades.csv", "report.html", "similarity.csv"}
 
 
 def safe_id(text: str) -> str:
@@ -49,12 +67,16 @@ def safe_id(text: str) -> str:
 
 
 def _unique(submissions: list[Submission]) -> list[Submission]:
-    seen: dict[str, int] = {}
+    """Ids distinct even on case-insensitive file systems, and never an output's name."""
+    taken = {r.casefold() for r in RESERVED_IDS}
     unique = []
     for sub in submissions:
-        count = seen.get(sub.id, 0)
-        seen[sub.id] = count + 1
-        unique.append(sub if count == 0 else Submission(f"{sub.id}-{count + 1}", sub.path, sub.name, sub.email, sub.sid))
+        candidate, number = sub.id, 1
+        while candidate.casefold() in taken:
+            number += 1
+            candidate = f"{sub.id}-{number}"
+        taken.add(candidate.casefold())
+        unique.append(sub if candidate == sub.id else Submission(candidate, sub.path, sub.people))
     return unique
 
 
@@ -62,7 +84,7 @@ def extract_archive(archive_path: Path, target: Path) -> Path:
     """Unpack a class zip under target; member names cannot escape it, sizes are capped."""
     try:
         with zipfile.ZipFile(archive_path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
+            members = [m for m in archive.infolist() if not m.is_dir() and _is_submission_file(m.filename)]
             if len(members) > MAX_ARCHIVE_MEMBERS:
                 raise CollectError(f"{archive_path.name} holds {len(members)} files (at most {MAX_ARCHIVE_MEMBERS}).")
             if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
@@ -75,9 +97,17 @@ def extract_archive(archive_path: Path, target: Path) -> Path:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as source, open(destination, "wb") as sink:
                     shutil.copyfileobj(source, sink)
-    except zipfile.BadZipFile as exc:
-        raise CollectError(f"{archive_path.name} is not a readable zip file ({exc}).") from None
+    except CollectError:
+        raise
+    except Exception as exc:  # bad zip, unsupported compression, encryption, a file where a folder should be, ...
+        raise CollectError(f"{archive_path.name} could not be unpacked ({type(exc).__name__}: {str(exc)[:200]}).") from None
     return target
+
+
+def _is_submission_file(name: str) -> bool:
+    """What a class archive may contribute: notebooks, student zips and Gradescope's metadata."""
+    lowered = name.lower()
+    return lowered.endswith((".ipynb", ".zip")) or PurePosixPath(name).name == METADATA
 
 
 def _strip_colons(value):
@@ -89,35 +119,51 @@ def _strip_colons(value):
     return value
 
 
-def read_metadata(path: Path) -> dict[str, dict]:
-    """submission folder name -> {name, email, sid} from a Gradescope export's metadata."""
+def read_metadata(path: Path) -> dict[str, tuple[Person, ...]]:
+    """submission folder name -> its submitters, from a Gradescope export's metadata.
+
+    Entries that do not have the expected shape are skipped (those students keep their
+    folder name as identity); a file that is not YAML at all is refused.
+    """
     try:
         document = _strip_colons(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         raise CollectError(f"{path} is not readable YAML ({type(exc).__name__}).") from None
     identities = {}
     for folder, entry in document.items() if isinstance(document, dict) else []:
         submitters = entry.get("submitters") if isinstance(entry, dict) else None
-        people = [s for s in submitters or [] if isinstance(s, dict)]
-        joined = {key: "; ".join(str(p.get(key) or "") for p in people) for key in ("name", "email", "sid")}
-        identities[str(folder)] = joined
+        if not isinstance(submitters, list):
+            continue
+        people = [s for s in submitters if isinstance(s, dict)]
+        identities[str(folder)] = tuple(
+            Person(*(str(p.get(key) or "") for key in ("name", "email", "sid"))) for p in people
+        )
     return identities
 
 
 def notebook_in_folder(folder: Path, preferred: str) -> Path | None:
-    """The file to grade in one student's folder: their notebook, else their zip."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not _IGNORED_PARTS & set(p.parts))
-    notebooks = [p for p in files if p.suffix == ".ipynb"]
-    for candidates in ([p for p in notebooks if p.name == preferred], notebooks, [p for p in files if p.suffix == ".zip"]):
-        if len(candidates) == 1:
-            return candidates[0]
-    return None
+    """The file to grade in one student's folder: the notebook named like the assignment
+    (the shallowest), else their only notebook, else (no notebook at all) their only zip."""
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not _IGNORED_PARTS & set(p.parts)),
+        key=lambda p: (len(p.relative_to(folder).parts), str(p)),
+    )
+    notebooks = [p for p in files if p.suffix.lower() == ".ipynb"]
+    named = [p for p in notebooks if p.name == preferred]
+    if named:
+        return named[0]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    zips = [p for p in files if p.suffix.lower() == ".zip"]
+    return zips[0] if not notebooks and len(zips) == 1 else None
 
 
 def _pack_folder(folder: Path, target: Path) -> Path:
     """A deterministic zip of a student's folder, for the load stage to pick from (and explain)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file())[:MAX_ZIP_MEMBERS + 1]:
+        found = folder.rglob("*") if folder.is_dir() else []
+        files = sorted(p for p in found if p.is_file() and p.suffix.lower() in (".ipynb", ".zip"))
+        for path in files[:MAX_ZIP_MEMBERS + 1]:  # the load stage explains what it finds (or misses)
             if path.stat().st_size <= MAX_NOTEBOOK_BYTES:
                 info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
                 archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
@@ -125,12 +171,18 @@ def _pack_folder(folder: Path, target: Path) -> Path:
 
 
 def _gradescope_export(root: Path, preferred: str, staging: Path) -> list[Submission]:
+    """One submission per folder, and per metadata entry (a student who uploaded no notebook
+    has no folder left after unpacking, and still gets a row saying so)."""
     identities = read_metadata(root / METADATA)
+    folders = {p.name for p in root.iterdir() if p.is_dir() and p.name not in _IGNORED_PARTS}
+    staging.mkdir(parents=True, exist_ok=True)
+    packs = Path(tempfile.mkdtemp(prefix="packed-", dir=staging))  # one per export: folder names repeat across exports
     submissions = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in _IGNORED_PARTS):
-        who = identities.get(folder.name, {})
-        path = notebook_in_folder(folder, preferred) or _pack_folder(folder, staging / f"{safe_id(folder.name)}.zip")
-        submissions.append(Submission(safe_id(folder.name), path, who.get("name", ""), who.get("email", ""), who.get("sid", "")))
+    for name in sorted(folders | set(identities)):
+        folder = root / name
+        chosen = notebook_in_folder(folder, preferred) if folder.is_dir() else None
+        path = chosen or _pack_folder(folder, packs / f"{safe_id(name)}.zip")
+        submissions.append(Submission(safe_id(name), path, identities.get(name, ())))
     return submissions
 
 
@@ -150,20 +202,22 @@ def _folder(folder: Path, preferred: str, staging: Path) -> list[Submission]:
         return _gradescope_export(export, preferred, staging)
     files = sorted(
         p for p in folder.rglob("*")
-        if p.is_file() and p.suffix in (".ipynb", ".zip") and not _IGNORED_PARTS & set(p.relative_to(folder).parts)
+        if p.is_file() and p.suffix.lower() in (".ipynb", ".zip") and not _IGNORED_PARTS & set(p.relative_to(folder).parts)
     )
     return [Submission(safe_id(str(p.relative_to(folder).with_suffix("")).replace("/", "__")), p) for p in files]
 
 
-def _notebooks_in_zip(path: Path) -> int:
+def is_class_archive(path: Path) -> bool:
+    """A zip of a class (an export, several notebooks, or student zips) rather than one student's zip."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        return 0
+            names = [n for n in archive.namelist() if not _IGNORED_PARTS & set(PurePosixPath(n).parts)]
+    except Exception:  # not a readable zip: the load stage reports it as the student's file
+        return False
     if any(PurePosixPath(n).name == METADATA for n in names):
-        return 2  # an export: always a class
-    return sum(1 for n in names if n.endswith(".ipynb") and not _IGNORED_PARTS & set(PurePosixPath(n).parts))
+        return True
+    lowered = [n.lower() for n in names]
+    return sum(n.endswith(".ipynb") for n in lowered) > 1 or any(n.endswith(".zip") for n in lowered)
 
 
 def collect(inputs: list[Path], preferred: str, staging: Path) -> list[Submission]:
@@ -173,7 +227,7 @@ def collect(inputs: list[Path], preferred: str, staging: Path) -> list[Submissio
         path = Path(raw)
         if path.is_dir():
             submissions += _folder(path, preferred, staging)
-        elif path.suffix == ".zip" and _notebooks_in_zip(path) > 1:
+        elif path.suffix.lower() == ".zip" and is_class_archive(path):
             unpacked = extract_archive(path, staging / f"archive-{number}")
             submissions += _folder(unpacked, preferred, staging)
         else:  # one notebook or one student's zip; a missing file is graded as unreadable

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import threading
 import time
 import traceback
@@ -36,6 +37,9 @@ class GradingOptions:
     limits: ExecutionLimits = field(default_factory=ExecutionLimits)
     sandbox_limits: Limits = field(default_factory=Limits)
     require_sandbox: bool = True
+    # Without bubblewrap, never run student code as root: on Gradescope the kernel must be able to
+    # switch to an unprivileged user, or grading is refused (the CLI's --allow-no-sandbox is laxer).
+    require_unprivileged: bool = False
     threads: int = 2
 
     def __post_init__(self) -> None:
@@ -109,9 +113,14 @@ def _spec_factory(options: GradingOptions):
     isolated = True
     try:
         check_available()
-    except SandboxUnavailable:
+    except SandboxUnavailable as unavailable:
         if options.require_sandbox:
             raise
+        if options.require_unprivileged and os.geteuid() == 0 and not can_drop_user():
+            raise SandboxUnavailable(
+                f"{unavailable}; and the kernel cannot run as an unprivileged user: the Python installation "
+                "or environment is not readable by others (check the umask used by setup.sh)"
+            ) from None
         isolated = False
     return make, isolated
 

@@ -27,14 +27,16 @@ from .kernel import ExecutionLimits
 from .paths import AUTOGRADER, DATA, DATA_MODULE, OTTER_CONFIG, REPO
 
 ROOT = Path("/autograder")
-# Worst case 15 + 10 minutes, inside a 30-minute Gradescope timeout: a result is always written
-# before Gradescope would kill the container (which leaves the student a zero and no feedback).
-GRADESCOPE_LIMITS = ExecutionLimits(cell_seconds=600, notebook_seconds=900, judge_seconds=600)
+# Worst case about 27 minutes (2 start + 13 notebook + 1 cell overheads + 2 probes + 9 checks),
+# inside a 30-minute Gradescope timeout: a result is always written before Gradescope would kill
+# the container (which leaves the student a zero and no feedback).
+GRADESCOPE_LIMITS = ExecutionLimits(cell_seconds=600, notebook_seconds=780, probe_seconds=120, judge_seconds=540)
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (internet available).
 set -euo pipefail
 cd "$(dirname "$0")"
+umask 022  # the environment must be readable by the kernel's unprivileged user
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # bubblewrap for the sandbox, util-linux for prlimit/setpriv.
@@ -80,8 +82,16 @@ chmod 0755 run_autograder
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this once per submission. AUTOGRADER_ROOT and AUTOGRADER_PYTHON exist for tests.
 root="${{AUTOGRADER_ROOT:-/autograder}}"
+results="$root/results/results.json"
 cd "$root/source" || exit 1
-exec "${{AUTOGRADER_PYTHON:-/autograder/venv/bin/python}}" -m autograder gradescope-run --assignment {name} --root "$root"
+"${{AUTOGRADER_PYTHON:-/autograder/venv/bin/python}}" -m autograder gradescope-run --assignment {name} --root "$root"
+status=$?
+if [ ! -s "$results" ]; then  # the grader itself died (out of memory, a signal): still owe Gradescope a result
+    mkdir -p "$root/results"
+    message="The autograder stopped before it could grade this submission (exit status $status)."
+    printf '{{"score": 0, "output": "%s Your instructor has been told.", "tests": []}}\n' "$message" > "$results"
+fi
+exit 0
 """
 
 
@@ -148,7 +158,9 @@ def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
             submitted = _submitted_file(root / "submission", assignment.notebook_name)
             # Each submission gets a fresh container; where Docker forbids namespaces, grade with
             # limits and a user switch rather than refusing every student (see README, Gradescope).
-            options = GradingOptions(assignment=assignment, require_sandbox=False, limits=GRADESCOPE_LIMITS)
+            options = GradingOptions(
+                assignment=assignment, require_sandbox=False, require_unprivileged=True, limits=GRADESCOPE_LIMITS
+            )
             result = grade_submission(submitted, Path(out), options)
             produced = Path(out) / result.submission / "results.json"
             write_atomically(results, produced.read_text(encoding="utf-8"))

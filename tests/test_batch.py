@@ -20,11 +20,10 @@ import nbformat
 import pytest
 
 from autograder.assignments import MNIST
-from autograder.batch import MANIFEST, BatchSettings, grade_batch, write_class_outputs
-from autograder.collect import collect
+from autograder.batch import MANIFEST, BatchSettings, grade_batch, is_current, write_class_outputs, write_grades_csv
+from autograder.collect import CollectError, Person, Submission, collect
 from autograder.engine import grade_submission
 from autograder.paths import REPO
-
 
 from .submissions import HONEST_LIGHT_CELLS, honest_light_notebook
 
@@ -112,8 +111,8 @@ def test_gradescope_export_keeps_student_identities(class_folder, tmp_path):
     for as_zip in (False, True):
         export = make_export(students, tmp_path / f"export-{as_zip}", as_zip=as_zip)
         found = collect([export], MNIST.notebook_name, tmp_path / f"staging-{as_zip}")
-        assert [(s.name, s.email != "", s.id.startswith("submission_")) for s in found] == [
-            ("Ada Lovelace", True, True), ("Alan Turing", True, True),
+        assert [(s.name, s.email != "", s.people[0].sid != "", s.id.startswith("submission_")) for s in found] == [
+            ("Ada Lovelace", True, True, True), ("Alan Turing", True, True, True),
         ]
         assert found[0].path.read_bytes() == students[0][1].read_bytes()
 
@@ -180,3 +179,60 @@ def test_changed_submission_is_regraded(tmp_path):
     assert second.graded == ["only"] and second.manifests["only"]["score"] == 0
     third = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s3"), settings)
     assert third.skipped == ["only"] and third.graded == []
+
+
+def test_ids_stay_distinct_and_never_take_an_output_name(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("a b", "a_b", "a_b-2", "A_B", "grades.csv", "report.html"):
+        nbformat.write(honest_light_notebook(), folder / f"{name}.ipynb")
+    ids = [s.id for s in collect([folder], MNIST.notebook_name, tmp_path / "staging")]
+    assert len({i.casefold() for i in ids}) == 6, ids
+    assert not {"grades.csv", "report.html"} & set(ids)
+
+
+def test_a_zip_of_student_zips_is_a_class(tmp_path):
+    inner = tmp_path / "alice.zip"
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("mnist_nn.ipynb", nbformat.writes(honest_light_notebook()))
+    outer = tmp_path / "class.zip"
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.write(inner, "alice.zip")
+        archive.write(inner, "bob.zip")
+    found = collect([outer], MNIST.notebook_name, tmp_path / "staging")
+    assert sorted(s.id for s in found) == ["alice", "bob"]
+
+
+def test_broken_class_archives_and_metadata_are_refused_or_skipped_cleanly(tmp_path):
+    clash = tmp_path / "clash.zip"
+    with zipfile.ZipFile(clash, "w") as archive:
+        archive.writestr("x.zip", b"PK")
+        archive.writestr("x.zip/y.ipynb", "{}")
+    with pytest.raises(CollectError, match="could not be unpacked"):
+        collect([clash], MNIST.notebook_name, tmp_path / "s1")
+    export = tmp_path / "export"
+    (export / "submission_1").mkdir(parents=True)
+    nbformat.write(honest_light_notebook(), export / "submission_1" / "mnist_nn.ipynb")
+    (export / "submission_metadata.yml").write_text("submission_1:\n  :submitters: 5\nsubmission_2:\n  :submitters: []\n")
+    found = collect([export], MNIST.notebook_name, tmp_path / "s2")
+    assert [(s.id, s.people) for s in found] == [("submission_1", ()), ("submission_2", ())]
+    (export / "submission_metadata.yml").write_text("a: &x [*x]\n")
+    with pytest.raises(CollectError, match="not readable YAML"):
+        collect([export], MNIST.notebook_name, tmp_path / "s3")
+
+
+def test_grades_csv_has_a_row_per_student_and_no_formulas(tmp_path):
+    people = (Person("=HYPERLINK(1)", "a@x.edu", "1"), Person("Bo", "b@x.edu", "2"))
+    group = Submission("submission_7", tmp_path / "x.ipynb", people)
+    manifests = {"submission_7": {"questions": {"q1": [2, 2]}, "score": 2, "max_score": 2, "status": "graded"}}
+    write_grades_csv([group], manifests, tmp_path / "grades.csv")
+    rows = list(csv.DictReader((tmp_path / "grades.csv").open()))
+    assert [(r["Name"], r["SID"], r["Total"]) for r in rows] == [("'=HYPERLINK(1)", "1", "2"), ("Bo", "2", "2")]
+
+
+def test_only_final_verdicts_count_as_done():
+    manifest = {"status": "graded", "content_sha256": "abc", "grader_version": "v"}
+    assert is_current(manifest, "abc", "v")
+    assert not is_current(manifest, "abd", "v") and not is_current(manifest, "abc", "w")
+    for status in ("grader-error", "no-sandbox"):  # the grader's failures are retried
+        assert not is_current({**manifest, "status": status}, "abc", "v")

@@ -142,3 +142,13 @@ def test_broken_submissions_get_valid_results(zips, tmp_path, make, status_words
         assert results["score"] == 7
     else:
         assert results["score"] == 0 and status_words in results["output"], results["output"]
+
+
+def test_a_grader_that_dies_still_leaves_valid_results(zips, tmp_path):
+    root = gradescope_root(zips["mnist_nn"], tmp_path / "autograder")
+    shutil.copy2(MNIST.student_notebook, root / "submission" / MNIST.notebook_name)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": "/bin/false"}
+    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True)
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert done.returncode == 0 and results["score"] == 0 and "stopped before it could grade" in results["output"]
