@@ -25,6 +25,7 @@ from .atomic import write_atomically
 from .collect import notebook_in_folder
 from .kernel import ExecutionLimits
 from .paths import AUTOGRADER, DATA, DATA_MODULE, OTTER_CONFIG, REPO
+from .sandbox import Limits
 
 ROOT = Path("/autograder")
 # Worst case about 27 minutes (2 start + 13 notebook + 1 cell overheads + 2 probes + 9 checks),
@@ -148,6 +149,27 @@ def _submitted_file(folder: Path, notebook_name: str) -> Path:
     return chosen or folder / notebook_name
 
 
+def container_memory() -> int | None:
+    """The container's memory limit from its cgroup (v2, then v1), or None when unlimited/unknown."""
+    for path in (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes")):
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**50:
+            return int(text)
+    return None
+
+
+def kernel_memory_limit(container: int | None) -> int:
+    """Leave the grader about 0.5 GB of the container; the lesson's kernel needs at least ~2.5 GB of
+    RLIMIT_DATA (2.0 GB made the reference solution fail with MemoryError, 2.5 GB passed)."""
+    default = Limits().memory_bytes
+    if container is None:
+        return default
+    return max(int(2.5 * 1024**3), min(default, container - 512 * 1024**2))
+
+
 def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
     """Grade /autograder/submission, write /autograder/results/results.json; never raises for bad input."""
     from .engine import GradingOptions, grade_submission
@@ -159,7 +181,8 @@ def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
             # Each submission gets a fresh container; where Docker forbids namespaces, grade with
             # limits and a user switch rather than refusing every student (see README, Gradescope).
             options = GradingOptions(
-                assignment=assignment, require_sandbox=False, require_unprivileged=True, limits=GRADESCOPE_LIMITS
+                assignment=assignment, require_sandbox=False, require_unprivileged=True, limits=GRADESCOPE_LIMITS,
+                sandbox_limits=Limits(memory_bytes=kernel_memory_limit(container_memory())),
             )
             result = grade_submission(submitted, Path(out), options)
             produced = Path(out) / result.submission / "results.json"

@@ -29,7 +29,7 @@ class GradeResult:
         for case in self.cases:
             got, possible = scores.get(case.question, (0.0, 0.0))
             scores[case.question] = (got + case.score, possible + case.max_score)
-        return scores
+        return {q: (round(got, 5), round(possible, 5)) for q, (got, possible) in scores.items()}  # thirds add up
 
     @property
     def score(self) -> float:

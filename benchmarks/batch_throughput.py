@@ -87,7 +87,8 @@ def main() -> None:
         lines.append(f"| {row['mode']} | {row['seconds']:.0f} | {per_minute:.2f} | {baseline / row['seconds']:.2f} | {same} |")
     one = next((r for r in rows if r["workers"] == 1), None)
     if one:
-        lines += ["", f"Batch-layer overhead per submission (1 worker vs no Dask): {(one['seconds'] - baseline) / args.notebooks:+.1f} s"]
+        overhead = (one["seconds"] - baseline) / args.notebooks
+        lines += ["", f"Batch-layer overhead per submission (1 worker vs no Dask): {overhead:+.1f} s"]
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

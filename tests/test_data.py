@@ -1,7 +1,8 @@
-"""The offline MNIST loader: real data with Keras's shapes, and refusal of anything corrupt."""
+"""The offline dataset loaders (MNIST, Fashion-MNIST): real data with Keras's shapes, and refusal of anything corrupt."""
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import shutil
 import zipfile
@@ -96,3 +97,123 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     with pytest.raises(RuntimeError):
         nn_data.write_npz_atomically(tmp_path / "mnist.npz", {"x": Unsavable()})
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- Fashion-MNIST
+
+DEBIAN_DIR = nn_data.DEBIAN_FASHION_DIR
+FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+@pytest.fixture
+def debian_dir(tmp_path, monkeypatch):
+    """A stand-in for the Debian package's folder: links to its real files, replaceable one by one."""
+    assert (DEBIAN_DIR / "train-images-idx3-ubyte.gz").is_file(), (
+        "Debian's dataset-fashion-mnist package is not installed: run `bash setup.sh` as root"
+    )
+    folder = tmp_path / "debian"
+    folder.mkdir()
+    for path in DEBIAN_DIR.glob("*-ubyte.gz"):
+        (folder / path.name).symlink_to(path)
+    monkeypatch.setattr(nn_data, "DEBIAN_FASHION_DIR", folder)
+    return folder
+
+
+def idx_bytes(path):
+    return gzip.decompress(path.read_bytes())
+
+
+def replace_idx(folder, name, data, compress=True):
+    (folder / f"{name}.gz").unlink()
+    (folder / (f"{name}.gz" if compress else name)).write_bytes(gzip.compress(data, compresslevel=1) if compress else data)
+
+
+def test_fashion_load_data_matches_keras_shapes_and_dtypes():
+    (x_train, y_train), (x_test, y_test) = nn_data.fashion_mnist.load_data()
+    assert (x_train.shape, x_train.dtype) == ((60000, 28, 28), np.uint8)
+    assert (y_train.shape, y_train.dtype) == ((60000,), np.uint8)
+    assert (x_test.shape, x_test.dtype) == ((10000, 28, 28), np.uint8)
+    assert (y_test.shape, y_test.dtype) == ((10000,), np.uint8)
+    assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]  # Keras's first labels: ankle boot, T-shirt, ...
+    assert x_train.max() == 255 and x_train.min() == 0
+    assert list(nn_data.fashion_mnist.class_names) == FASHION_NAMES
+
+
+def test_registry_names_every_dataset():
+    assert nn_data.DATASETS == {"mnist": nn_data.mnist, "fashion_mnist": nn_data.fashion_mnist}
+    for name, dataset in nn_data.DATASETS.items():
+        assert dataset.spec.name == name and len(dataset.class_names) == 10
+        assert callable(dataset.load_data) and callable(dataset.local_arrays)
+
+
+def test_debian_files_convert_to_the_pinned_arrays(data_dir, debian_dir):
+    arrays, path = nn_data.fashion_mnist.local_arrays(allow_download=False)
+    assert path == data_dir / "fashion_mnist.npz" and path.is_file()
+    assert [p.name for p in data_dir.iterdir() if p != debian_dir] == ["fashion_mnist.npz"], "a temporary file was left behind"
+    reread = nn_data.read_npz(path)
+    assert sorted(reread) == sorted(nn_data.FASHION_MNIST_ARRAYS)
+    assert all(np.array_equal(reread[k], arrays[k]) and reread[k].dtype == np.uint8 for k in reread)
+    again, same_path = nn_data.fashion_mnist.local_arrays(allow_download=False)  # now read from the .npz
+    assert same_path == path and np.array_equal(again["x_test"], arrays["x_test"])
+
+
+def test_uncompressed_idx_files_are_read_too(data_dir, debian_dir):
+    name = "t10k-labels-idx1-ubyte"
+    replace_idx(debian_dir, name, idx_bytes(DEBIAN_DIR / f"{name}.gz"), compress=False)
+    arrays, origin = nn_data.debian_fashion_source(data_dir, False)
+    nn_data.verify_arrays(arrays, origin, nn_data.FASHION_MNIST)
+
+
+def test_tampered_idx_labels_are_refused_and_nothing_is_written(data_dir, debian_dir):
+    name = "t10k-labels-idx1-ubyte"
+    data = bytearray(idx_bytes(DEBIAN_DIR / f"{name}.gz"))
+    data[8], data[9] = data[9], data[8]  # swap two labels: same counts, different digest
+    replace_idx(debian_dir, name, bytes(data))
+    with pytest.raises(
+        nn_data.DataError, match="y_test does not match its pinned SHA-256.*apt-get install dataset-fashion-mnist"
+    ):
+        nn_data.fashion_mnist.local_arrays(allow_download=False)
+    assert [p.name for p in data_dir.iterdir()] == ["debian"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda data: data[:-100], "train-labels-idx1-ubyte.gz: the file is truncated"),
+        (lambda data: data + b"\0", "longer than its dimensions say"),
+        (lambda data: b"\0\0\x08\x03" + data[4:], "not an IDX file of unsigned bytes with 1 dimension"),
+        (lambda data: b"\0\0\x0d\x01" + data[4:], r"magic number 00000d01"),
+        (lambda data: data[:4] + (59999).to_bytes(4, "big") + data[8:], r"IDX dimensions are \(59999,\), expected \(60000,\)"),
+    ],
+    ids=["truncated", "too-long", "wrong-rank", "wrong-type", "wrong-size"],
+)
+def test_malformed_idx_is_refused_with_a_fix(data_dir, debian_dir, change, message):
+    name = "train-labels-idx1-ubyte"
+    replace_idx(debian_dir, name, change(idx_bytes(DEBIAN_DIR / f"{name}.gz")))
+    with pytest.raises(nn_data.DataError, match=f"{message}.*apt-get install --reinstall dataset-fashion-mnist"):
+        nn_data.fashion_mnist.local_arrays(allow_download=False)
+    assert [p.name for p in data_dir.iterdir()] == ["debian"]
+
+
+def test_truncated_gzip_is_refused(data_dir, debian_dir):
+    name = "t10k-images-idx3-ubyte.gz"
+    (debian_dir / name).unlink()
+    (debian_dir / name).write_bytes((DEBIAN_DIR / name).read_bytes()[:100_000])
+    with pytest.raises(nn_data.DataError, match=f"{name} is not a readable IDX file"):
+        nn_data.fashion_mnist.local_arrays(allow_download=False)
+
+
+def test_corrupted_fashion_npz_is_refused(data_dir):
+    arrays = nn_data.read_npz(DATA / "fashion_mnist.npz")
+    arrays["x_test"] = arrays["x_test"].copy()
+    arrays["x_test"][5, 14, 14] ^= 0x80
+    np.savez(data_dir / "fashion_mnist.npz", **arrays)
+    with pytest.raises(nn_data.DataError, match="x_test does not match its pinned SHA-256.*fetch-data"):
+        nn_data.fashion_mnist.local_arrays(allow_download=False)
+
+
+def test_missing_fashion_data_says_how_to_fix(data_dir, monkeypatch):
+    monkeypatch.setattr(nn_data, "DEBIAN_FASHION_DIR", data_dir / "not-installed")
+    with pytest.raises(nn_data.DataError, match="Fashion-MNIST not found in .*fetch-data.*apt-get install dataset-fashion-mnist"):
+        nn_data.fashion_mnist.local_arrays(allow_download=False)

@@ -17,7 +17,6 @@ from autograder.engine import grade_submission
 
 from .submissions import QUESTIONS, build_submission, corpus
 
-
 # Questions whose bugs also show in the light batch notebooks (q1, q2, q3, q5) run their
 # full-notebook cases only with `-m slow`; each case trains both networks (~50 s).
 TRAINING_QUESTIONS = {"q4", "q6", "q7", "q8"}

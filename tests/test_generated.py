@@ -28,28 +28,39 @@ def test_staleness_check_notices_an_edited_test(tmp_path):
     assert stale_files(MNIST, assignment, hidden, MNIST.solution) == [str(assignment / "tests" / "q9.py"), str(hidden / "q3.py")]
 
 
-def test_questions_are_q1_to_q8_in_order():
-    assert question_names() == QUESTIONS
-    assert sorted(p.stem for p in MNIST.public_tests.glob("q*.py")) == QUESTIONS
+# Solution fragments that must never reach students, per assignment (answers and idioms).
+SOLUTION_MARKERS = {
+    "mnist_nn": ("np.eye(num_classes", "717210", "223978"),
+    "fashion_nn": ("np.eye(num_classes", "101770", "109386"),
+}
 
 
-def test_student_files_hold_no_solution_and_no_hidden_test():
-    student = MNIST.student_notebook.read_text()
-    for marker in ("# SOLUTION", "BEGIN SOLUTION", "np.eye(num_classes", "717210", "223978"):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_questions_are_q1_to_q8_in_order(assignment):
+    assert question_names(assignment.master) == QUESTIONS
+    assert sorted(p.stem for p in assignment.public_tests.glob("q*.py")) == QUESTIONS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_student_files_hold_no_solution_and_no_hidden_test(assignment):
+    student = assignment.student_notebook.read_text()
+    for marker in ("# SOLUTION", "BEGIN SOLUTION", *SOLUTION_MARKERS[assignment.name]):
         assert marker not in student
-    for test_file in MNIST.public_tests.glob("q*.py"):
+    for test_file in assignment.public_tests.glob("q*.py"):
         source = test_file.read_text()
         assert "hidden=True" not in source and "hidden=False" in source, test_file
 
 
-def test_hidden_tests_cover_every_question():
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_hidden_tests_cover_every_question(assignment):
     for question in QUESTIONS:
-        source = (MNIST.hidden_tests / f"{question}.py").read_text()
+        source = (assignment.hidden_tests / f"{question}.py").read_text()
         assert "hidden=True" in source and "hidden=False" in source, question
 
 
-def test_reference_solution_is_executed_without_errors():
-    notebook = json.loads(MNIST.solution.read_text())
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
+def test_reference_solution_is_executed_without_errors(assignment):
+    notebook = json.loads(assignment.solution.read_text())
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert outputs, "the reference solution has not been executed"
     assert not [o for o in outputs if o["output_type"] == "error"]

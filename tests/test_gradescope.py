@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from autograder.assignments import ASSIGNMENTS, MNIST
-from autograder.gradescope import build_gradescope_zip
+from autograder.gradescope import build_gradescope_zip, kernel_memory_limit
 from autograder.paths import AUTOGRADER
 from autograder.sandbox import NOBODY
 
@@ -152,3 +152,10 @@ def test_a_grader_that_dies_still_leaves_valid_results(zips, tmp_path):
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
     assert done.returncode == 0 and results["score"] == 0 and "stopped before it could grade" in results["output"]
+
+
+def test_kernel_memory_fits_the_container():
+    gib = 1024**3
+    assert kernel_memory_limit(None) == 6 * gib  # unknown: the engine's default
+    assert kernel_memory_limit(3 * gib) == int(2.5 * gib)  # Gradescope's 3 GB: what the lesson needs
+    assert kernel_memory_limit(16 * gib) == 6 * gib

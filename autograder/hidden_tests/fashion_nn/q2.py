@@ -1,0 +1,29 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "q2"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_one_hot_shape_and_values(one_hot_labels, np):
+    result = one_hot_labels(np.array([0, 2, 9]))
+    assert isinstance(result, np.ndarray), f'one_hot_labels should return a NumPy array, not {type(result).__name__}.'
+    assert result.shape == (3, 10), f'For 3 labels one_hot_labels should return shape (3, 10), but returned {result.shape}.'
+    assert result[1].tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], f'The label 2 should become [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], but became {result[1].tolist()}.'
+
+@test_case(points=None, hidden=True)
+def test_one_hot_rows_match_labels(one_hot_labels, np):
+    labels = np.random.default_rng(13).integers(0, 10, size=40).astype(np.uint8)
+    result = one_hot_labels(labels)
+    assert isinstance(result, np.ndarray) and result.shape == (40, 10), f"For 40 labels the result should have shape (40, 10), not {getattr(result, 'shape', type(result).__name__)}."
+    assert np.issubdtype(result.dtype, np.floating), f'One-hot rows should be floats, not {result.dtype}.'
+    assert np.isin(result, (0.0, 1.0)).all() and np.array_equal(result.sum(axis=1), np.ones(40)), 'Each one-hot row should hold exactly one 1 and zeros elsewhere.'
+    assert np.array_equal(result.argmax(axis=1), labels), 'The 1 in each row should sit at the index of its label.'
+
+@test_case(points=None, hidden=True)
+def test_one_hot_honours_num_classes(one_hot_labels, np):
+    result = one_hot_labels(np.array([1, 0, 3]), num_classes=4)
+    assert getattr(result, 'shape', None) == (3, 4), f"With num_classes=4, three labels should give shape (3, 4), not {getattr(result, 'shape', type(result).__name__)}. Use the num_classes argument instead of 10."
+    assert np.array_equal(result.argmax(axis=1), [1, 0, 3]), 'With num_classes=4 the ones are in the wrong places.'
+
