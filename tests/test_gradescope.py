@@ -105,7 +105,8 @@ def test_reference_gets_full_marks(zips, tmp_path, assignment):
     shutil.copy2(assignment.solution, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
     failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
-    assert failed == [] and results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    assert failed == [] and results["score"] == pytest.approx(sum(t["max_score"] for t in results["tests"]), abs=1e-3)
+    assert results["score"] == 18
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
