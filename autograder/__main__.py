@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submissions", nargs="+", type=Path, metavar="PATH", help="notebook, zip, folder or Gradescope export")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
     grade.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name, help="default: %(default)s")
-    grade.add_argument("--workers", type=int, default=0, metavar="N", help="local grading workers (default: one per 2 cores)")
+    grade.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="local grading workers (default: one per core, 3 GB of memory each)"
+    )
     grade.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     grade.add_argument("--no-similarity", action="store_true", help="skip the code-similarity report")
