@@ -96,7 +96,7 @@ def grade_payload(submission_id: str, suffix: str, payload: bytes | None, assign
 class BatchSettings:
     assignment: Assignment
     out: Path
-    workers: int = 0  # 0: one per two cores
+    workers: int = 0  # 0: workers_for_this_machine()
     scheduler: str | None = None  # address of an existing Dask scheduler
     require_sandbox: bool = True
     similarity: bool = True
