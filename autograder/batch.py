@@ -27,6 +27,7 @@ from .assignments import Assignment, get_assignment
 from .atomic import write_atomically
 from .collect import Person, Submission
 from .paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
+from .report import GradeResult, result_files
 
 MANIFEST = "grading.json"
 # Verdicts about the submission itself. grader-error and no-sandbox are about the grader: a
@@ -79,10 +80,13 @@ def grade_payload(submission_id: str, suffix: str, payload: bytes | None, assign
         if payload is not None:
             source.write_bytes(payload)
         result = grade_submission(source, Path(tmp) / "out", options)
-        folder = Path(tmp) / "out" / result.submission
-        files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+    return _returned(result, assignment)
+
+
+def _returned(result: GradeResult, assignment: Assignment) -> dict:
+    """What travels back from a worker: the result's files and the figures the manifest keeps."""
     return {
-        "files": files,
+        "files": result_files(result, assignment.config()),
         "status": result.status,
         "score": result.score,
         "max_score": result.max_score,
@@ -157,28 +161,12 @@ def save_result(out: Path, submission: Submission, digest: str, returned: dict) 
 
 def crashed_payload(submission: Submission, settings: BatchSettings, error: BaseException) -> dict:
     """What a submission gets when its worker died under it (killed, out of memory, lost)."""
-    from .engine import GradingOptions
-    from .judge import empty_results
-    from .report import GradeResult, feedback_text, gradescope_results
+    from .engine import GradingOptions, grader_failed
 
-    options = GradingOptions(assignment=settings.assignment)
-    result = GradeResult(submission.id, empty_results(options.tests_dir, "Not graded: the grader failed (see above)."))
-    result.status = "grader-error"
-    result.summary.append("The grader failed on this submission; your instructor has been told.")
-    config = settings.assignment.config()
-    return {
-        "files": {
-            "results.json": json.dumps(gradescope_results(result, config), indent=2) + "\n",
-            "feedback.txt": feedback_text(result),
-            "instructor_notes.txt": f"The Dask worker grading this submission failed: {type(error).__name__}: {error}\n",
-        },
-        "status": result.status,
-        "score": 0.0,
-        "max_score": result.max_score,
-        "questions": {q: list(s) for q, s in result.question_scores().items()},
-        "seconds": 0.0,
-        "grader_version": grader_version(settings.assignment),
-    }
+    result = GradeResult(submission.id, [])
+    note = f"The Dask worker grading this submission failed: {type(error).__name__}: {error}"
+    grader_failed(result, GradingOptions(assignment=settings.assignment), note)
+    return _returned(result, settings.assignment)
 
 
 def _start_client(settings: BatchSettings, pending: int):

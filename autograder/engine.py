@@ -164,6 +164,21 @@ def _run(path: Path, options: GradingOptions, result: GradeResult, config: dict)
         stages["probe + judge"] = time.perf_counter() - mark
 
 
+def not_graded(result: GradeResult, options: GradingOptions, status: str, student: str, reason: str, note: str = "") -> None:
+    """Turn result into a zero for every check, saying why to the student (and to the instructor)."""
+    result.status = status
+    result.summary.append(student)
+    if note:
+        result.instructor_notes.append(note)
+    result.cases = empty_results(options.tests_dir, f"Not graded: {reason}.")
+
+
+def grader_failed(result: GradeResult, options: GradingOptions, note: str) -> None:
+    """The grader, not the submission, failed: the student is told so, the instructor gets the details."""
+    student = "The grader failed on this submission; your instructor has been told."
+    not_graded(result, options, "grader-error", student, "the grader failed (see above)", note)
+
+
 def grade_submission(path: Path, out_dir: Path, options: GradingOptions | None = None) -> GradeResult:
     """Grade one submission and write OUT/<stem>/results.json; never raises for bad input."""
     options = options or GradingOptions()
@@ -174,19 +189,12 @@ def grade_submission(path: Path, out_dir: Path, options: GradingOptions | None =
     try:
         _run(path, options, result, config)
     except SubmissionError as exc:
-        result.status = "unreadable"
-        result.summary.append(str(exc))
-        result.cases = empty_results(options.tests_dir, "Not graded: the submission could not be read (see above).")
+        not_graded(result, options, "unreadable", str(exc), "the submission could not be read (see above)")
     except SandboxUnavailable as exc:
-        result.status = "no-sandbox"
-        result.summary.append("This submission could not be graded safely on this machine; your instructor has been told.")
-        result.instructor_notes.append(str(exc))
-        result.cases = empty_results(options.tests_dir, "Not graded: the grader could not start its sandbox.")
+        student = "This submission could not be graded safely on this machine; your instructor has been told."
+        not_graded(result, options, "no-sandbox", student, "the grader could not start its sandbox", str(exc))
     except Exception:
-        result.status = "grader-error"
-        result.summary.append("The grader failed on this submission; your instructor has been told.")
-        result.instructor_notes.append(traceback.format_exc())
-        result.cases = empty_results(options.tests_dir, "Not graded: the grader failed (see above).")
+        grader_failed(result, options, traceback.format_exc())
     result.seconds = time.perf_counter() - started
     mark = time.perf_counter()
     write_outputs(result, out_dir, config)

@@ -73,12 +73,20 @@ def feedback_text(result: GradeResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(result: GradeResult, out_dir: Path, config: dict) -> Path:
-    """DIR/<submission>/results.json and feedback.txt; returns the results.json path."""
-    folder = out_dir / result.submission
-    results_path = folder / "results.json"
-    write_atomically(results_path, json.dumps(gradescope_results(result, config), indent=2) + "\n")
-    write_atomically(folder / "feedback.txt", feedback_text(result))
+def result_files(result: GradeResult, config: dict) -> dict[str, str]:
+    """The text of each file a grading leaves: results.json, feedback.txt, instructor_notes.txt."""
+    files = {
+        "results.json": json.dumps(gradescope_results(result, config), indent=2) + "\n",
+        "feedback.txt": feedback_text(result),
+    }
     if result.instructor_notes:
-        write_atomically(folder / "instructor_notes.txt", "\n".join(result.instructor_notes) + "\n")
-    return results_path
+        files["instructor_notes.txt"] = "\n".join(result.instructor_notes) + "\n"
+    return files
+
+
+def write_outputs(result: GradeResult, out_dir: Path, config: dict) -> Path:
+    """DIR/<submission>/ with result_files(); returns the results.json path."""
+    folder = out_dir / result.submission
+    for name, text in result_files(result, config).items():
+        write_atomically(folder / name, text)
+    return folder / "results.json"
