@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the judge imports Keras; its C++ start-up logs are noise
 
 from . import __version__
-from .assignments import ASSIGNMENTS, MNIST, get_assignment
+from .course.assignments import ASSIGNMENTS, MNIST, get_assignment
 
 
 def selected(args: argparse.Namespace) -> list:
@@ -20,7 +20,7 @@ def selected(args: argparse.Namespace) -> list:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .course.build import build
 
     for assignment in selected(args):
         print(f"building {assignment.name} from {assignment.master.name} ...", flush=True)
@@ -30,7 +30,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check_generated(args: argparse.Namespace) -> int:
-    from .build import stale_files
+    from .course.build import stale_files
 
     stale = [path for assignment in selected(args) for path in stale_files(assignment)]
     for path in stale:
@@ -40,7 +40,7 @@ def cmd_check_generated(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_data(args: argparse.Namespace) -> int:
-    from .data import data_module
+    from .course.data import data_module
 
     nn_data = data_module()
     failed = 0
@@ -70,7 +70,7 @@ def print_score_table(rows: list[tuple[str, dict]]) -> None:
 
 
 def cmd_otter_grade(args: argparse.Namespace) -> int:
-    from .otter_baseline import otter_scores
+    from .classroom.otter_baseline import otter_scores
 
     assignment = get_assignment(args.assignment)
     rows = []
@@ -86,8 +86,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     """Grade submissions with the sandboxed engine on Dask; exit 0 whenever grading happened."""
     import tempfile
 
-    from .batch import BatchSettings, grade_batch, workers_for_this_machine, write_class_outputs
-    from .collect import CollectError, collect
+    from .classroom.batch import BatchSettings, grade_batch, workers_for_this_machine, write_class_outputs
+    from .classroom.collect import CollectError, collect
 
     assignment = get_assignment(args.assignment)
     settings = BatchSettings(
@@ -126,7 +126,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_build_gradescope(args: argparse.Namespace) -> int:
-    from .gradescope import build_gradescope_zip
+    from .gradescope.package import build_gradescope_zip
 
     assignment = get_assignment(args.assignment)
     target = args.out or Path(f"{assignment.name}-gradescope-autograder.zip")
@@ -140,7 +140,7 @@ def cmd_build_gradescope(args: argparse.Namespace) -> int:
 
 
 def cmd_gradescope_run(args: argparse.Namespace) -> int:
-    from .gradescope import run_in_container
+    from .gradescope.container import run_in_container
 
     results = run_in_container(get_assignment(args.assignment), args.root)
     print(f"wrote {results}")
@@ -151,16 +151,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Build everything, then grade each assignment's reference solution and blank notebook."""
     import tempfile
 
-    from .build import build
+    from .classroom.otter_baseline import QuestionScore
+    from .course.build import build
     from .engine import GradingOptions, grade_submission
-    from .otter_baseline import QuestionScore
 
     rows = []
     with tempfile.TemporaryDirectory() as out:
         for assignment in ASSIGNMENTS.values():
             print(f"building {assignment.name} from its master notebook ...", flush=True)
             build(assignment, execute=True)
-            options = GradingOptions(assignment=assignment)
+            options = GradingOptions(assignment.task())
             for label, notebook in (("reference", assignment.solution), ("blank", assignment.student_notebook)):
                 print(f"grading the {label} {assignment.name} notebook in the sandboxed engine ...", flush=True)
                 result = grade_submission(notebook, Path(out) / assignment.name, options)

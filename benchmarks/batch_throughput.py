@@ -21,11 +21,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignments import ASSIGNMENTS
-from autograder.batch import BatchSettings, grade_batch
-from autograder.collect import collect
+from autograder.classroom.batch import BatchSettings, grade_batch
+from autograder.classroom.collect import collect
+from autograder.course.assignments import ASSIGNMENTS
+from autograder.course.paths import REPO
 from autograder.engine import GradingOptions, grade_submission
-from autograder.paths import REPO
 
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -43,7 +43,7 @@ def make_class(assignment, count: int, folder: Path) -> list[Path]:
 
 def one_after_another(paths: list[Path], assignment, out: Path) -> tuple[float, list[float]]:
     started = time.perf_counter()
-    scores = [grade_submission(p, out, GradingOptions(assignment=assignment)).score for p in paths]
+    scores = [grade_submission(p, out, GradingOptions(assignment.task())).score for p in paths]
     return time.perf_counter() - started, scores
 
 

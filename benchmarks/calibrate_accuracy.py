@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import nbformat
 import numpy as np
 
-from autograder.assignments import Assignment, get_assignment
-from autograder.data import data_module
-from autograder.master import reference_namespace
-from autograder.paths import REPO
+from autograder.course.assignments import Assignment, get_assignment
+from autograder.course.data import data_module
+from autograder.course.master import reference_namespace
+from autograder.course.paths import REPO
 
 RESULTS = REPO / "benchmarks" / "results"
 

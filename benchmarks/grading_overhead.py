@@ -23,10 +23,10 @@ import nbformat
 import psutil
 from nbclient import NotebookClient
 
-from autograder.assignments import MNIST
-from autograder.data import kernel_environment
-from autograder.engine import grade_submission
-from autograder.paths import DATA_MODULE, REPO
+from autograder.course.assignments import MNIST
+from autograder.course.data import kernel_environment
+from autograder.course.paths import DATA_MODULE, REPO
+from autograder.engine import GradingOptions, grade_submission
 
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -94,7 +94,7 @@ def main() -> None:
         plain.append(plain_execution(args.notebook))
         with tempfile.TemporaryDirectory() as out, PeakMemory() as memory:
             start = time.perf_counter()
-            result = grade_submission(args.notebook, Path(out))
+            result = grade_submission(args.notebook, Path(out), GradingOptions(MNIST.task()))
             graded.append(time.perf_counter() - start)
         stages.append(result.stages)
         peaks.append((memory.peak_pss, memory.peak_rss, memory.peak_kernel_rss))

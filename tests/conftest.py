@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.assignments import MNIST
-from autograder.build import build_otter_zip
-from autograder.paths import BUILD
+from autograder.course.assignments import MNIST
+from autograder.course.build import build_otter_zip
+from autograder.course.paths import BUILD
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignments import MNIST
+from autograder.course.assignments import MNIST
 
 CORPUS = Path(__file__).parent / "corpus"
 QUESTIONS = [f"q{i}" for i in range(1, 9)]

@@ -19,11 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignments import MNIST
-from autograder.batch import MANIFEST, BatchSettings, grade_batch, is_current, write_class_outputs, write_grades_csv
-from autograder.collect import CollectError, Person, Submission, collect
-from autograder.engine import grade_submission
-from autograder.paths import REPO
+from autograder.classroom.batch import MANIFEST, BatchSettings, grade_batch, is_current, write_class_outputs, write_grades_csv
+from autograder.classroom.collect import CollectError, Person, Submission, collect
+from autograder.course.assignments import MNIST
+from autograder.course.paths import REPO
+from autograder.engine import GradingOptions, grade_submission
 
 from .submissions import HONEST_LIGHT_CELLS, honest_light_notebook
 
@@ -81,7 +81,7 @@ def test_parallel_batch_matches_one_by_one_grading(class_folder, tmp_path):
     outcome = grade_batch(submissions, settings)
     assert sorted(outcome.graded) == sorted(s.id for s in submissions) and not outcome.skipped
     for sub in submissions:
-        alone = grade_submission(sub.path, tmp_path / "alone")
+        alone = grade_submission(sub.path, tmp_path / "alone", GradingOptions(MNIST.task()))
         batch = json.loads((settings.out / sub.id / "results.json").read_text())
         single = json.loads((tmp_path / "alone" / sub.id / "results.json").read_text())
         assert comparable(batch) == comparable(single), sub.id

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.class_report import feedback_markdown, pass_rates, write_class_report
-from autograder.similarity import SimilarPair
+from autograder.classroom.class_report import feedback_markdown, pass_rates, write_class_report
+from autograder.classroom.similarity import SimilarPair
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EVIL_NAME = "<script>alert(1)</script>"

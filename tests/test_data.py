@@ -10,8 +10,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.data import data_module
-from autograder.paths import DATA
+from autograder.course.data import data_module
+from autograder.course.paths import DATA
 
 nn_data = data_module()
 WHEEL = DATA / "downloads" / nn_data.HUB_WHEEL

@@ -10,21 +10,26 @@ import json
 import re
 import socket
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.assignments import MNIST
+from autograder.course.assignments import MNIST
 from autograder.engine import GradingOptions, grade_submission
-from autograder.kernel import ExecutionLimits
-from autograder.sandbox import NOBODY, SANDBOX_UIDS, processes_of
+from autograder.engine.sandbox import NOBODY, SANDBOX_UIDS, processes_of
+from autograder.limits import LOCAL, IntakeLimits, TimeLimits
 
 from . import broken_files as builders
 from .submissions import HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
 
-LIMITS = ExecutionLimits(cell_seconds=20, notebook_seconds=180, output_bytes=1024**2, probe_seconds=60)
-OPTIONS = GradingOptions(limits=LIMITS)
+PROFILE = replace(
+    LOCAL,
+    time=TimeLimits(cell_seconds=20, cell_floor_seconds=20, notebook_seconds=180, probe_seconds=60),
+    intake=IntakeLimits(output_bytes=1024**2),
+)
+OPTIONS = GradingOptions(MNIST.task(), PROFILE)
 HIDDEN_SNIPPETS = ["def test_", "assert ", "717210", "223978", "0.965"]
 
 
@@ -123,7 +128,7 @@ def test_hidden_tests_exist_on_the_host():
 
 
 def test_without_bubblewrap_grading_is_refused_by_default(tmp_path, monkeypatch):
-    monkeypatch.setattr("autograder.sandbox.bwrap_path", lambda: None)
+    monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)
     path = tmp_path / "honest.ipynb"
     nbformat.write(honest_light_notebook(), path)
     result = grade_submission(path, tmp_path / "out", OPTIONS)
@@ -134,10 +139,10 @@ def test_without_bubblewrap_grading_is_refused_by_default(tmp_path, monkeypatch)
 
 
 def test_without_bubblewrap_an_instructor_may_allow_unsandboxed_grading(tmp_path, monkeypatch):
-    monkeypatch.setattr("autograder.sandbox.bwrap_path", lambda: None)
+    monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)
     path = tmp_path / "honest.ipynb"
     nbformat.write(honest_light_notebook(), path)
-    result = grade_submission(path, tmp_path / "out", GradingOptions(limits=LIMITS, require_sandbox=False))
+    result = grade_submission(path, tmp_path / "out", GradingOptions(MNIST.task(), PROFILE, require_sandbox=False))
     check_result(result, tmp_path / "out")
     assert result.status == "graded" and result.score == HONEST_LIGHT_SCORE
     assert "WITHOUT a sandbox" in (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()

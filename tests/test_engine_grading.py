@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from autograder.assignments import MNIST
-from autograder.engine import grade_submission
+from autograder.course.assignments import MNIST
+from autograder.engine import GradingOptions, grade_submission
 
 from .submissions import QUESTIONS, build_submission, corpus
 
@@ -21,6 +21,8 @@ from .submissions import QUESTIONS, build_submission, corpus
 # full-notebook cases only with `-m slow`; each case trains both networks (~50 s).
 TRAINING_QUESTIONS = {"q4", "q6", "q7", "q8"}
 DEFAULT_STYLES = {"keras_utilities", "loops_and_counts"}
+
+OPTIONS = GradingOptions(MNIST.task())
 
 
 def first_bug_per_question() -> list:
@@ -44,7 +46,7 @@ def lost(result) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def reference_result(tmp_path_factory):
-    return grade_submission(MNIST.solution, tmp_path_factory.mktemp("reference"))
+    return grade_submission(MNIST.solution, tmp_path_factory.mktemp("reference"), OPTIONS)
 
 
 def test_reference_solution_gets_full_marks(reference_result):
@@ -54,13 +56,13 @@ def test_reference_solution_gets_full_marks(reference_result):
 
 
 def test_grading_is_deterministic(reference_result, tmp_path):
-    again = grade_submission(MNIST.solution, tmp_path)
+    again = grade_submission(MNIST.solution, tmp_path, OPTIONS)
     assert again.question_scores() == reference_result.question_scores()
     assert [c.message for c in again.cases] == [c.message for c in reference_result.cases]
 
 
 def test_blank_notebook_gets_zero_with_explanations(tmp_path):
-    result = grade_submission(MNIST.student_notebook, tmp_path)
+    result = grade_submission(MNIST.student_notebook, tmp_path, OPTIONS)
     assert {q: got for q, (got, _) in result.question_scores().items()} == dict.fromkeys(QUESTIONS, 0.0)
     document = json.loads((tmp_path / "mnist_nn" / "results.json").read_text())
     assert document["score"] == 0 and all(t["output"] for t in document["tests"])
@@ -69,11 +71,11 @@ def test_blank_notebook_gets_zero_with_explanations(tmp_path):
 
 @pytest.mark.parametrize("entry", correct_styles())
 def test_correct_style_gets_full_marks(entry, tmp_path):
-    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out")
+    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out", OPTIONS)
     assert lost(result) == {}, [c.message for c in result.cases if not c.passed]
 
 
 @pytest.mark.parametrize("entry", first_bug_per_question())
 def test_bug_loses_points_only_where_it_is(entry, tmp_path):
-    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out")
+    result = grade_submission(build_submission(entry, tmp_path / "mnist_nn.ipynb"), tmp_path / "out", OPTIONS)
     assert set(lost(result)) == {entry.breaks}, [(c.question, c.message) for c in result.cases if not c.passed]

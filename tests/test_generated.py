@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from autograder.assignments import ASSIGNMENTS, MNIST
-from autograder.build import stale_files
-from autograder.master import question_names, solution_code
+from autograder.course.assignments import ASSIGNMENTS, MNIST
+from autograder.course.build import stale_files
+from autograder.course.master import question_names, solution_code
 
 from .submissions import QUESTIONS
 

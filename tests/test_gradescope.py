@@ -4,7 +4,7 @@ Each case unpacks the zip into a temporary root laid out like Gradescope's /auto
 (source/, submission/, results/), locks it down with the zip's own lockdown.sh, then runs
 the zip's run_autograder with this project's environment (instead of the /autograder/venv
 that setup.sh would create). results.json must satisfy a JSON Schema of Gradescope's
-specification (autograder/gradescope_results.schema.json).
+specification (autograder/gradescope/gradescope_results.schema.json).
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.assignments import ASSIGNMENTS, MNIST
-from autograder.gradescope import build_gradescope_zip, kernel_memory_limit
-from autograder.paths import AUTOGRADER
-from autograder.sandbox import NOBODY
+from autograder.course.assignments import ASSIGNMENTS, MNIST
+from autograder.course.paths import AUTOGRADER
+from autograder.engine.sandbox import NOBODY
+from autograder.gradescope.container import kernel_memory_limit
+from autograder.gradescope.package import build_gradescope_zip
 
 from . import broken_files as builders
 from .submissions import honest_light_notebook
 
-SCHEMA = json.loads((AUTOGRADER / "gradescope_results.schema.json").read_text())
+SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]
 
 
@@ -157,6 +158,7 @@ def test_a_grader_that_dies_still_leaves_valid_results(zips, tmp_path):
 
 def test_kernel_memory_fits_the_container():
     gib = 1024**3
-    assert kernel_memory_limit(None) == 6 * gib  # unknown: the engine's default
-    assert kernel_memory_limit(3 * gib) == int(2.5 * gib)  # Gradescope's 3 GB: what the lesson needs
-    assert kernel_memory_limit(16 * gib) == 6 * gib
+    assert kernel_memory_limit(None) == int(2.5 * gib)  # unknown: the profile's default
+    assert kernel_memory_limit(2 * gib) == int(2.5 * gib)  # never below what the lesson needs
+    assert kernel_memory_limit(3 * gib) == int(2.5 * gib)  # Gradescope's 3 GB: 0.5 GB left for the grader
+    assert kernel_memory_limit(16 * gib) == int(15.5 * gib)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.assignments import MNIST
-from autograder.otter_baseline import otter_run, scores_from_results
+from autograder.classroom.otter_baseline import otter_run, scores_from_results
+from autograder.course.assignments import MNIST
 
 from .submissions import QUESTIONS, build_submission, corpus
 

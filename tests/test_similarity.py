@@ -8,7 +8,7 @@ import random
 
 import nbformat
 
-from autograder.similarity import SimilarPair, code_of, similar_pairs, write_similarity_csv
+from autograder.classroom.similarity import SimilarPair, code_of, similar_pairs, write_similarity_csv
 
 TEMPLATE = '''\
 import numpy as np

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 SOLUTIONS = REPO / "solutions"
 ASSIGNMENT = REPO / "assignment"
 AUTOGRADER = REPO / "autograder"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .atomic import write_atomically
+from ..atomic import write_atomically
 
 STATUSES = ["graded", "timeout", "kernel-died", "unreadable", "no-sandbox", "grader-error"]
 TOP_FAILURES = 10

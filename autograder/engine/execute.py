@@ -26,17 +26,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import plain
+from ..limits import Profile
+from . import wire
 from .sandbox import SandboxSpec, UidLease, command_prefix, end_user_processes, prepare_host_folders
-
-
-@dataclass(frozen=True)
-class ExecutionLimits:
-    cell_seconds: int = 600
-    notebook_seconds: int = 1800
-    output_bytes: int = 2 * 1024**2
-    probe_seconds: int = 300
-    judge_seconds: int = 900  # all probes of one submission together
 
 
 @dataclass
@@ -90,7 +82,7 @@ class CappedClient(NotebookClient):
 class SandboxedKernel:
     """One submission's kernel: start it, run the notebook, probe it, and make sure it is gone."""
 
-    def __init__(self, spec_factory, files: dict[str, Path | nbformat.NotebookNode], limits: ExecutionLimits) -> None:
+    def __init__(self, spec_factory, files: dict[str, Path | nbformat.NotebookNode], profile: Profile) -> None:
         self.lease = UidLease()
         self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
         self.root.chmod(0o755)
@@ -103,7 +95,7 @@ class SandboxedKernel:
             self.lease.release()
             shutil.rmtree(self.root, ignore_errors=True)
             raise
-        self.limits = limits
+        self.limits, self.intake = profile.time, profile.intake
         self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"))
         self.km.sandbox_prefix = command_prefix(self.spec)
         self.km.connection_file = str(self.ipc / "kernel.json")
@@ -138,11 +130,11 @@ class SandboxedKernel:
             timeout=self.limits.cell_seconds,
             allow_errors=True,
             interrupt_on_timeout=False,
-            startup_timeout=120,
-            iopub_timeout=10,
+            startup_timeout=self.limits.kernel_start_seconds,
+            iopub_timeout=self.limits.iopub_idle_seconds,
             record_timing=False,
         )
-        self.client.output_budget = self.limits.output_bytes
+        self.client.output_budget = self.intake.output_bytes
         # The kernel's own stdout/stderr (not the notebook's output) is noise for the grader. Its
         # environment is set inside the command (bwrap --clearenv, or env -i): only PATH to start it.
         self._context = self.client.setup_kernel(
@@ -222,7 +214,7 @@ class SandboxedKernel:
                 continue
             if before_each:  # its own request: the student's cell and line numbers stay as written
                 try:
-                    self.run_code(before_each, timeout=30)
+                    self.run_code(before_each, timeout=self.limits.grader_cell_seconds)
                 except (DeadKernelError, TimeoutError):
                     report.cells.append(CellOutcome(number, "died", "the kernel stopped responding"))
                     report.kernel_alive = False
@@ -252,7 +244,7 @@ class SandboxedKernel:
         """Interrupt a runaway cell; stop the kernel if it does not come back. True if it is usable."""
         try:
             run_sync(self.km.interrupt_kernel)()
-            self.run_code("pass", timeout=15)
+            self.run_code("pass", timeout=self.limits.interrupt_seconds)
             return True
         except Exception:
             self._stop_kernel()
@@ -261,9 +253,9 @@ class SandboxedKernel:
     # -- probes
 
     def install_probes(self) -> None:
-        """Load plain.py and kernel_side.py into the kernel as private modules."""
+        """Load wire.py and probe_agent.py into the kernel as private modules."""
         here = Path(__file__).parent
-        sources = {f"_autograder_{name}": (here / f"{name}.py").read_text() for name in ("plain", "kernel_side")}
+        sources = {f"_autograder_{name}": (here / f"{name}.py").read_text() for name in ("wire", "probe_agent")}
         code = (
             "import sys as _s, types as _t\n"
             f"for _n, _src in {sources!r}.items():\n"
@@ -286,35 +278,35 @@ class SandboxedKernel:
             self._judge_deadline = time.monotonic() + self.limits.judge_seconds
         remaining = self._judge_deadline - time.monotonic()
         if remaining <= 0:
-            raise plain.StudentError("the time for grading this notebook's answers ran out")
+            raise wire.StudentError("the time for grading this notebook's answers ran out")
         if not self.alive:
-            raise plain.StudentError("the notebook's kernel is no longer running")
+            raise wire.StudentError("the notebook's kernel is no longer running")
         timeout = min(self.limits.probe_seconds, remaining)
         try:
             reply = self.run_code(code, timeout=timeout)
         except TimeoutError:
             self._interrupt()
-            raise plain.StudentError(f"it did not finish within {timeout:.0f} s") from None
+            raise wire.StudentError(f"it did not finish within {timeout:.0f} s") from None
         if not answer.exists():
-            raise plain.StudentError(f"the kernel gave no answer ({reply.get('ename') or reply.get('status')})")
+            raise wire.StudentError(f"the kernel gave no answer ({reply.get('ename') or reply.get('status')})")
         try:
-            return plain.read(str(answer))
+            return wire.read(str(answer))
         finally:
             answer.unlink(missing_ok=True)
 
     def fetch(self, name: str) -> dict:
         """The student's global `name` as an envelope: status missing/ok, callable, value."""
         _, answer = self._exchange()
-        envelope = self._ask(f"__import__('_autograder_kernel_side').fetch({name!r}, {str(answer)!r})", answer)
+        envelope = self._ask(f"__import__('_autograder_probe_agent').fetch({name!r}, {str(answer)!r})", answer)
         return _checked_envelope(envelope)
 
     def call(self, name: str, args: tuple, kwargs: dict) -> dict:
         request, answer = self._exchange()
-        plain.write((list(args), kwargs), str(request))
+        wire.write((list(args), kwargs), str(request))
         request.chmod(0o644)
         try:
             envelope = self._ask(
-                f"__import__('_autograder_kernel_side').call({name!r}, {str(request)!r}, {str(answer)!r})", answer
+                f"__import__('_autograder_probe_agent').call({name!r}, {str(request)!r}, {str(answer)!r})", answer
             )
         finally:
             request.unlink(missing_ok=True)
@@ -323,5 +315,5 @@ class SandboxedKernel:
 
 def _checked_envelope(envelope: Any) -> dict:
     if type(envelope) is not dict or envelope.get("status") not in ("ok", "missing", "error"):
-        raise plain.PlainDataError("malformed answer from the kernel")
+        raise wire.PlainDataError("malformed answer from the kernel")
     return envelope

@@ -23,12 +23,15 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .submission import MAX_NOTEBOOK_BYTES, MAX_ZIP_MEMBERS
+from ..engine.load import IGNORED_PARTS as _IGNORED_PARTS
+from ..engine.load import notebook_in_folder
+from ..limits import LOCAL
+
+MAX_NOTEBOOK_BYTES, MAX_ZIP_MEMBERS = LOCAL.intake.notebook_bytes, LOCAL.intake.zip_members
 
 METADATA = "submission_metadata.yml"
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_ARCHIVE_BYTES = 20 * 1024**3
-_IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
 
 
 class CollectError(Exception):
@@ -139,23 +142,6 @@ def read_metadata(path: Path) -> dict[str, tuple[Person, ...]]:
             Person(*(str(p.get(key) or "") for key in ("name", "email", "sid"))) for p in people
         )
     return identities
-
-
-def notebook_in_folder(folder: Path, preferred: str) -> Path | None:
-    """The file to grade in one student's folder: the notebook named like the assignment
-    (the shallowest), else their only notebook, else (no notebook at all) their only zip."""
-    files = sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not _IGNORED_PARTS & set(p.parts)),
-        key=lambda p: (len(p.relative_to(folder).parts), str(p)),
-    )
-    notebooks = [p for p in files if p.suffix.lower() == ".ipynb"]
-    named = [p for p in notebooks if p.name == preferred]
-    if named:
-        return named[0]
-    if len(notebooks) == 1:
-        return notebooks[0]
-    zips = [p for p in files if p.suffix.lower() == ".zip"]
-    return zips[0] if not notebooks and len(zips) == 1 else None
 
 
 def _pack_folder(folder: Path, target: Path) -> Path:

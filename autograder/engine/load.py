@@ -13,13 +13,19 @@ from pathlib import Path
 
 import nbformat
 
-MAX_NOTEBOOK_BYTES = 64 * 1024**2
-MAX_ZIP_MEMBERS = 500
+from ..limits import LOCAL
+
+MAX_NOTEBOOK_BYTES, MAX_ZIP_MEMBERS = LOCAL.intake.notebook_bytes, LOCAL.intake.zip_members
+IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints"}  # what zip tools and Jupyter add beside a notebook
 TOO_LARGE = f"The notebook is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB; clear its outputs and resubmit."
 
 
 class SubmissionError(Exception):
     """The submission cannot be graded; the message is for the student."""
+
+
+class WrongAssignment(SubmissionError):
+    """The notebook is another assignment's; the message names both."""
 
 
 @dataclass
@@ -57,7 +63,7 @@ def _notebook_bytes(path: Path, preferred_name: str) -> tuple[bytes, list[str]]:
         raise SubmissionError(f"The zip file could not be opened ({type(exc).__name__}: {str(exc)[:200]}).") from None
 
 
-def load_submission(path: Path, preferred_name: str = "mnist_nn.ipynb") -> LoadedSubmission:
+def load_submission(path: Path, preferred_name: str) -> LoadedSubmission:
     """Parse and validate; raise SubmissionError with a message a student understands."""
     raw, notes = _notebook_bytes(Path(path), preferred_name)
     if not raw.strip():
@@ -94,3 +100,20 @@ def load_submission(path: Path, preferred_name: str = "mnist_nn.ipynb") -> Loade
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return LoadedSubmission(notebook, notes)
+
+
+def notebook_in_folder(folder: Path, preferred: str) -> Path | None:
+    """The file to grade in one student's folder: the notebook named like the assignment
+    (the shallowest), else their only notebook, else (no notebook at all) their only zip."""
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not IGNORED_PARTS & set(p.parts)),
+        key=lambda p: (len(p.relative_to(folder).parts), str(p)),
+    )
+    notebooks = [p for p in files if p.suffix.lower() == ".ipynb"]
+    named = [p for p in notebooks if p.name == preferred]
+    if named:
+        return named[0]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    zips = [p for p in files if p.suffix.lower() == ".zip"]
+    return zips[0] if not notebooks and len(zips) == 1 else None

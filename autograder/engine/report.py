@@ -7,37 +7,10 @@ result, and a crash leaves the previous complete file or none.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import write_atomically
-from .judge import CaseResult
-
-
-@dataclass
-class GradeResult:
-    submission: str
-    cases: list[CaseResult]
-    status: str = "graded"  # graded, unreadable, timeout, kernel-died, no-sandbox, grader-error
-    summary: list[str] = field(default_factory=list)  # shown to the student
-    instructor_notes: list[str] = field(default_factory=list)  # never shown to the student
-    seconds: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
-
-    def question_scores(self) -> dict[str, tuple[float, float]]:
-        scores: dict[str, tuple[float, float]] = {}
-        for case in self.cases:
-            got, possible = scores.get(case.question, (0.0, 0.0))
-            scores[case.question] = (got + case.score, possible + case.max_score)
-        return {q: (round(got, 5), round(possible, 5)) for q, (got, possible) in scores.items()}  # thirds add up
-
-    @property
-    def score(self) -> float:
-        return round(sum(c.score for c in self.cases), 5)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(c.max_score for c in self.cases), 5)
+from ..atomic import write_atomically
+from .results import GradeResult, test_name
 
 
 def gradescope_results(result: GradeResult, config: dict) -> dict:
@@ -46,7 +19,7 @@ def gradescope_results(result: GradeResult, config: dict) -> dict:
     tests = []
     for case in result.cases:
         tests.append({
-            "name": f"{case.question} - {case.name}",
+            "name": test_name(case.question, case.name),
             "score": round(case.score, 5),
             "max_score": round(case.max_score, 5),
             "status": "passed" if case.passed else "failed",

@@ -1,7 +1,7 @@
 """Runs inside the student's kernel, after their notebook: answers the grader's probes.
 
-The grader sends this file's source (and plain.py's) into the kernel; every answer is written
-with plain.write into the exchange folder. Nothing here is trusted by the grader.
+The grader sends this file's source (and wire.py's) into the kernel; every answer is written
+with wire.write into the exchange folder. Nothing here is trusted by the grader.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
-import _autograder_plain as plain  # the grader loads plain.py into the kernel under this name
+import _autograder_wire as wire  # the grader loads wire.py into the kernel under this name
 
 
 def _namespace() -> dict:
@@ -31,25 +31,25 @@ def fetch(name: str, out_path: str) -> None:
         envelope: dict[str, Any] = {"status": "missing"}
     else:
         value = namespace[name]
-        is_model = plain._is_keras_model(value)
+        is_model = wire._is_keras_model(value)
         envelope = {"status": "ok", "callable": callable(value) and not is_model, "value": None}
         if not envelope["callable"]:
             envelope["value"] = value
     try:
-        plain.write(envelope, out_path)
+        wire.write(envelope, out_path)
     except Exception as exc:
-        plain.write(_failure(exc), out_path)
+        wire.write(_failure(exc), out_path)
 
 
 def call(name: str, request_path: str, out_path: str) -> None:
     """Call the student's function with the grader's arguments; return the result and the arguments."""
     try:
-        args, kwargs = plain.read(request_path)
+        args, kwargs = wire.read(request_path)
         result = _namespace()[name](*args, **kwargs)
         envelope = {"status": "ok", "value": result, "args": list(args)}
     except BaseException as exc:  # noqa: B036  the student's KeyboardInterrupt or SystemExit is an answer too
         envelope = _failure(exc)
     try:
-        plain.write(envelope, out_path)
+        wire.write(envelope, out_path)
     except Exception as exc:
-        plain.write(_failure(exc), out_path)
+        wire.write(_failure(exc), out_path)

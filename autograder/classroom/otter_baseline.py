@@ -9,8 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assignments import MNIST
-from .data import kernel_environment
+from ..course.assignments import MNIST
+from ..course.data import kernel_environment
 
 OTTER_AUTOGRADER_ZIP = MNIST.otter_zip
 

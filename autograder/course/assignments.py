@@ -13,11 +13,13 @@ if it is new, and add one line to ``ASSIGNMENTS`` below.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import ASSIGNMENT, BUILD, HIDDEN_TESTS, OTTER_CONFIG, SOLUTIONS
+from ..engine import GradingTask
+from .paths import ASSIGNMENT, BUILD, DATA, DATA_MODULE, HIDDEN_TESTS, OTTER_CONFIG, SOLUTIONS
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,29 @@ class Assignment:
     def config(self) -> dict:
         """The grading configuration (otter's keys): shared settings plus this assignment's name."""
         return {**json.loads(OTTER_CONFIG.read_text()), "assignment_name": self.name}
+
+    def task(self) -> GradingTask:
+        """What the engine needs to grade a submission of this assignment."""
+        from .data import prepare_judge_data
+
+        return GradingTask(
+            name=self.name,
+            notebook_name=self.notebook_name,
+            tests_dir=self.hidden_tests,
+            public_tests_dir=self.public_tests,
+            support_files=(DATA_MODULE,),
+            data_dir=DATA,
+            config=self.config(),
+            prepare_judge=functools.partial(prepare_judge_data, self.dataset),
+            identify=_identified_name,
+        )
+
+
+def _identified_name(notebook, file_name: str) -> str | None:
+    from .identify import identify
+
+    found = identify(notebook, file_name, ASSIGNMENTS.values())
+    return found.name if found else None
 
 
 ASSIGNMENTS = {

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from .atomic import write_atomically
+from ..atomic import write_atomically
 
 # About one statement of this assignment's code (`x = images.reshape(len(images), -1)` is 13 tokens): shorter
 # windows match idioms every student writes (`model.add(layers.Dense(`); longer ones break on every small edit.

@@ -22,24 +22,24 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .assignments import Assignment, get_assignment
-from .atomic import write_atomically
+from .. import __version__
+from ..atomic import write_atomically
+from ..course.assignments import Assignment, get_assignment
+from ..course.paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
+from ..engine.report import result_files
+from ..engine.results import FINAL_STATUSES, GradeResult
+from ..limits import WORKER_MEMORY_BYTES
 from .collect import Person, Submission
-from .paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
-from .report import GradeResult, result_files
 
 MANIFEST = "grading.json"
-# Verdicts about the submission itself. grader-error and no-sandbox are about the grader: a
-# rerun retries them (after the instructor fixed the worker or installed bubblewrap).
-FINAL_STATUSES = {"graded", "timeout", "kernel-died", "unreadable"}
 
 
 @functools.cache
 def grader_version(assignment: Assignment) -> str:
     """Changes whenever anything that can change a verdict changes: code, tests, config, packages."""
     digest = hashlib.sha256()
-    sources = sorted(AUTOGRADER.glob("*.py")) + sorted(assignment.hidden_tests.glob("*.py"))
+    sources = sorted((AUTOGRADER / "engine").glob("*.py")) + [AUTOGRADER / "limits.py"]
+    sources += sorted(assignment.hidden_tests.glob("*.py"))
     sources += sorted(assignment.public_tests.glob("*.py")) + [DATA_MODULE, OTTER_CONFIG, REPO / "requirements.lock"]
     for path in sources:
         if path.is_file():
@@ -64,16 +64,16 @@ def workers_for_this_machine() -> int:
     """
     import psutil
 
-    by_memory = psutil.virtual_memory().total // (3 * 1024**3)
+    by_memory = psutil.virtual_memory().total // WORKER_MEMORY_BYTES
     return max(1, min(len(os.sched_getaffinity(0)), by_memory))
 
 
 def grade_payload(submission_id: str, suffix: str, payload: bytes | None, assignment_name: str, require_sandbox: bool) -> dict:
     """Runs on a Dask worker: grade one submission from its bytes, return its result files."""
-    from .engine import GradingOptions, grade_submission
+    from ..engine import GradingOptions, grade_submission
 
     assignment = get_assignment(assignment_name)
-    options = GradingOptions(assignment=assignment, require_sandbox=require_sandbox)
+    options = GradingOptions(assignment.task(), require_sandbox=require_sandbox)
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
         source = Path(tmp) / "in" / f"{submission_id}{suffix}"
         source.parent.mkdir()
@@ -161,11 +161,12 @@ def save_result(out: Path, submission: Submission, digest: str, returned: dict) 
 
 def crashed_payload(submission: Submission, settings: BatchSettings, error: BaseException) -> dict:
     """What a submission gets when its worker died under it (killed, out of memory, lost)."""
-    from .engine import GradingOptions, grader_failed
+    from ..engine import GradingOptions
+    from ..engine.pipeline import grader_failed
 
     result = GradeResult(submission.id, [])
     note = f"The Dask worker grading this submission failed: {type(error).__name__}: {error}"
-    grader_failed(result, GradingOptions(assignment=settings.assignment), note)
+    grader_failed(result, GradingOptions(settings.assignment.task()), note)
     return _returned(result, settings.assignment)
 
 
@@ -336,8 +337,8 @@ def similar_submissions(submissions: list[Submission], assignment: Assignment) -
     """Pairs whose own code (starter code removed) is suspiciously alike; unreadable ones are left out."""
     import nbformat
 
+    from ..engine.load import SubmissionError, load_submission
     from .similarity import code_of, similar_pairs
-    from .submission import SubmissionError, load_submission
 
     codes = {}
     for sub in submissions:

@@ -17,8 +17,10 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from ..limits import TreeLimits
 
 NOBODY = 65534
 SANDBOX_UIDS = range(61000, 61500)  # one per concurrent sandbox: ending one must not touch another
@@ -32,24 +34,12 @@ class SandboxUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Resource limits for everything the student's code starts."""
-
-    memory_bytes: int = 6 * 1024**3  # RLIMIT_DATA; RLIMIT_AS below ~2 GB breaks TensorFlow
-    cpu_seconds: int = 3600
-    processes: int = 256
-    file_bytes: int = 256 * 1024**2
-    open_files: int = 1024
-
-
-@dataclass(frozen=True)
 class SandboxSpec:
     workdir: Path  # host folder bound read-write at SANDBOX_WORKDIR
     ipc_dir: Path  # host folder bound read-write at the same path (kernel sockets, answers)
     requests_dir: Path  # host folder bound read-only at the same path (the grader's arguments)
     data_dir: Path  # bound read-only at SANDBOX_DATA
-    limits: Limits = field(default_factory=Limits)
-    threads: int = 2
+    limits: TreeLimits
     uid: int = NOBODY
     isolated: bool = True  # False: no bubblewrap here and the instructor allowed grading without it
 
@@ -94,7 +84,7 @@ def _namespace_args() -> list[str]:
 
 def environment(spec: SandboxSpec) -> dict[str, str]:
     """The only environment variables the kernel gets."""
-    threads = str(spec.threads)
+    threads = str(spec.limits.cores)
     home = "/tmp" if spec.isolated else str(spec.workdir)
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -114,10 +104,10 @@ def environment(spec: SandboxSpec) -> dict[str, str]:
     }
 
 
-def _limits_args(limits: Limits) -> list[str]:
+def _limits_args(limits: TreeLimits) -> list[str]:
     return [
         "/usr/bin/prlimit",
-        f"--data={limits.memory_bytes}",
+        f"--data={limits.process_memory_bytes}",
         f"--cpu={limits.cpu_seconds}",
         f"--nproc={limits.processes}",
         f"--fsize={limits.file_bytes}",
@@ -141,8 +131,8 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
     # tmpfs lives in memory that no rlimit counts: give each a size.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(1024**3), "--tmpfs", "/tmp"]
-    args += ["--perms", "1777", "--size", str(256 * 1024**2), "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(spec.limits.disk_bytes), "--tmpfs", "/tmp"]
+    args += ["--perms", "1777", "--size", str(spec.limits.shm_bytes), "--tmpfs", "/dev/shm"]
     mounts = [(root, root, "--ro-bind") for root in _python_roots()]
     mounts += [(spec.data_dir, Path(SANDBOX_DATA), "--ro-bind"), (spec.workdir, Path(SANDBOX_WORKDIR), "--bind")]
     mounts += [(spec.ipc_dir, spec.ipc_dir, "--bind"), (spec.requests_dir, spec.requests_dir, "--ro-bind")]

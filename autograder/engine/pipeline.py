@@ -1,0 +1,245 @@
+"""The hardened grading pipeline: load -> execute (sandboxed) -> probe -> judge -> report.
+
+``grade_submission`` always returns a GradeResult and writes results.json, whatever the
+submission does: a broken file, a crash, a dead kernel or a bug in the grader itself all end
+in a valid result with a message.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from ..limits import LOCAL, Profile
+from .execute import ExecutionReport, SandboxedKernel
+from .judge import KernelNamespace, empty_results, judge
+from .load import SubmissionError, WrongAssignment, load_submission
+from .report import write_outputs
+from .results import CaseResult, GradeResult, Status
+from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available
+
+
+@dataclass(frozen=True)
+class GradingTask:
+    """Everything the engine knows about an assignment; the course builds it from a master notebook."""
+
+    name: str
+    notebook_name: str  # what the student's notebook is called (otter.Notebook reads it beside itself)
+    tests_dir: Path  # every test of every question, hidden ones included
+    public_tests_dir: Path  # copied beside the notebook for its grader.check() cells
+    support_files: tuple[Path, ...] = ()  # copied beside the notebook (the data helper)
+    data_dir: Path | None = None  # mounted read-only at /data
+    config: dict = field(default_factory=dict)  # otter's keys: seed, seed_variable, show_hidden
+    prepare_judge: Callable[[], None] | None = None  # readies what the tests import in the grader
+    # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
+    identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
+
+
+@dataclass
+class GradingOptions:
+    task: GradingTask
+    profile: Profile = LOCAL
+    require_sandbox: bool = True
+    # Without bubblewrap, never run student code as root: on Gradescope the kernel must be able to
+    # switch to an unprivileged user, or grading is refused (the CLI's --allow-no-sandbox is laxer).
+    require_unprivileged: bool = False
+
+
+def preamble(seed: int) -> str:
+    """Runs in the kernel before the student's first cell: seed everything."""
+    return (
+        "import random as _r, numpy as _np\n"
+        f"_r.seed({seed}); _np.random.seed({seed})\n"
+        "try:\n"
+        "    import keras as _k\n"
+        f"    _k.utils.set_random_seed({seed})\n"
+        "    del _k\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "del _r, _np\n"
+    )
+
+
+def summarize_execution(report: ExecutionReport) -> tuple[Status, list[str]]:
+    """Status for grades.csv and the lines the student reads about how their notebook ran."""
+    lines = []
+    status = Status.GRADED
+    timeout, died = report.first("timeout"), report.first("died")
+    if timeout:
+        status = Status.TIMEOUT
+        lines.append(f"Code cell {timeout.index} was stopped: it {timeout.error}. Later answers were graded as they stood.")
+    if died:
+        status = Status.KERNEL_DIED
+        lines.append(
+            f"The notebook's kernel stopped in code cell {died.index} ({died.error}): cells after it did not run, "
+            "and names they define are missing."
+        )
+    skipped = [c.index for c in report.cells if c.status == "skipped"]
+    if skipped and not died:
+        status = Status.TIMEOUT
+        lines.append(f"The notebook ran out of time; code cells {skipped[0]}-{skipped[-1]} did not run.")
+    errors = [c for c in report.cells if c.status == "error"]
+    if errors:
+        shown = ", ".join(f"cell {c.index} ({c.error.splitlines()[0][:80]})" for c in errors[:5])
+        lines.append(f"{len(errors)} code cell(s) raised an error: {shown}.")
+    if report.output_truncated:
+        lines.append("The notebook printed more output than the grader keeps; the rest was dropped.")
+    return status, lines
+
+
+def _spec_factory(options: GradingOptions):
+    def make(workdir: Path, ipc: Path, requests: Path, uid: int) -> SandboxSpec:
+        return SandboxSpec(
+            workdir, ipc, requests, options.task.data_dir, options.profile.tree, uid, isolated
+        )
+
+    isolated = True
+    try:
+        check_available()
+    except SandboxUnavailable as unavailable:
+        if options.require_sandbox:
+            raise
+        if options.require_unprivileged and os.geteuid() == 0 and not can_drop_user():
+            raise SandboxUnavailable(
+                f"{unavailable}; and the kernel cannot run as an unprivileged user: the Python installation "
+                "or environment is not readable by others (check the umask used by setup.sh)"
+            ) from None
+        isolated = False
+    return make, isolated
+
+
+class LiveSubmission:
+    """A notebook executed in its sandboxed kernel, kept alive to be judged (and judged again).
+
+    ``grade_submission`` uses it once per submission; instructor tools (mutation testing) use it
+    to run grader code in the live kernel between judgements. Entering starts the sandbox and
+    runs every cell; leaving ends every process of the submission.
+    """
+
+    def __init__(self, notebook: nbformat.NotebookNode, options: GradingOptions, result: GradeResult) -> None:
+        self.notebook, self.options, self.result = notebook, options, result
+        self.kernel: SandboxedKernel | None = None
+        self._unavailable: str | None = None  # why the kernel cannot be asked, once probes were tried
+
+    def __enter__(self) -> LiveSubmission:
+        task, stages = self.options.task, self.result.stages
+        spec_factory, isolated = _spec_factory(self.options)
+        if not isolated:
+            who = "an unprivileged user" if can_drop_user() else "the grader's own user"
+            self.result.instructor_notes.append(
+                f"Graded WITHOUT a sandbox (no usable bubblewrap): resource limits only, as {who}."
+            )
+        if task.prepare_judge is not None:
+            task.prepare_judge()  # while the notebook runs, the grader gets its test data ready
+        # What the notebook expects beside it: itself (otter.Notebook reads it), the support files, and
+        # the public tests for its grader.check() cells.
+        files = {task.notebook_name: self.notebook, **{p.name: p for p in task.support_files}, "tests": task.public_tests_dir}
+        mark = time.perf_counter()
+        self.kernel = SandboxedKernel(spec_factory, files, self.options.profile)
+        try:
+            self.kernel.start(self.notebook)
+            stages["sandbox start"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            config = task.config
+            seed_variable, seed = config.get("seed_variable"), int(config.get("seed", 42))
+            report = self.kernel.execute(self.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "")
+            stages["execution"] = time.perf_counter() - mark
+            self.result.status, lines = summarize_execution(report)
+            self.result.summary += lines
+        except BaseException:
+            self.kernel.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.kernel is not None:
+            self.kernel.close()
+
+    def namespace(self) -> KernelNamespace:
+        """A fresh view of the student's globals as the tests see them (probes installed on first use).
+
+        Each judgement gets its own: nothing fetched for one is reused by the next, so grader code
+        run in the kernel in between (a redefined function) is seen.
+        """
+        if self._unavailable is None:
+            self._unavailable = "" if self.kernel.alive else "the notebook's kernel had stopped, so its answers were lost"
+            if not self._unavailable:
+                try:
+                    self.kernel.install_probes()
+                except Exception:
+                    self._unavailable = "the notebook stopped the grader from reading its answers"
+        return KernelNamespace(self.kernel, {"np": np}, self._unavailable)
+
+    def judge(self, questions: Collection[str] | None = None) -> list[CaseResult]:
+        """Run the checks of `questions` (default: all) against the live kernel."""
+        mark = time.perf_counter()
+        cases = judge(self.options.task.tests_dir, self.namespace(), questions)
+        self.result.stages["probe + judge"] = time.perf_counter() - mark
+        return cases
+
+
+def _check_assignment(notebook: nbformat.NotebookNode, path: Path, task: GradingTask) -> None:
+    """Refuse another assignment's notebook rather than grade it against the wrong tests."""
+    other = task.identify(notebook, path.name) if task.identify is not None else None
+    if other is not None and other != task.name:
+        raise WrongAssignment(
+            f"This notebook is the {other} assignment, but it was submitted to be graded as {task.name}. "
+            f"Submit your {task.name} notebook ({task.notebook_name}) here."
+        )
+
+
+def _run(path: Path, options: GradingOptions, result: GradeResult) -> None:
+    started = time.perf_counter()
+    loaded = load_submission(path, options.task.notebook_name)
+    _check_assignment(loaded.notebook, path, options.task)
+    result.summary += [f"Note: {note}." for note in loaded.notes]
+    result.stages["load"] = time.perf_counter() - started
+    with LiveSubmission(loaded.notebook, options, result) as live:
+        result.cases = live.judge()
+
+
+def not_graded(result: GradeResult, options: GradingOptions, status: Status, student: str, reason: str, note: str = "") -> None:
+    """Turn result into a zero for every check, saying why to the student (and to the instructor)."""
+    result.status = status
+    result.summary.append(student)
+    if note:
+        result.instructor_notes.append(note)
+    result.cases = empty_results(options.task.tests_dir, f"Not graded: {reason}.")
+
+
+def grader_failed(result: GradeResult, options: GradingOptions, note: str) -> None:
+    """The grader, not the submission, failed: the student is told so, the instructor gets the details."""
+    student = "The grader failed on this submission; your instructor has been told."
+    not_graded(result, options, Status.GRADER_ERROR, student, "the grader failed (see above)", note)
+
+
+def grade_submission(path: Path, out_dir: Path, options: GradingOptions) -> GradeResult:
+    """Grade one submission and write OUT/<stem>/results.json; never raises for bad input."""
+    path = Path(path)
+    config = options.task.config
+    result = GradeResult(submission=path.stem, cases=[])
+    started = time.perf_counter()
+    try:
+        _run(path, options, result)
+    except WrongAssignment as exc:
+        note = f"Not graded: the notebook belongs to another assignment. {exc}"
+        not_graded(result, options, Status.WRONG_ASSIGNMENT, str(exc), "this is another assignment's notebook", note)
+    except SubmissionError as exc:
+        not_graded(result, options, Status.UNREADABLE, str(exc), "the submission could not be read (see above)")
+    except SandboxUnavailable as exc:
+        student = "This submission could not be graded safely on this machine; your instructor has been told."
+        not_graded(result, options, Status.NO_SANDBOX, student, "the grader could not start its sandbox", str(exc))
+    except Exception:
+        grader_failed(result, options, traceback.format_exc())
+    result.seconds = time.perf_counter() - started
+    mark = time.perf_counter()
+    write_outputs(result, out_dir, config)
+    result.stages["report"] = time.perf_counter() - mark
+    return result

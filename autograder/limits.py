@@ -1,0 +1,130 @@
+"""Every limit of the grader, declared once, with the reason for its value.
+
+Three kinds of limits, one dataclass each:
+
+* :class:`TreeLimits`: what a submission's whole process tree may take from the machine
+  (memory, processes, disk, CPU), enforced by the sandbox;
+* :class:`TimeLimits`: how long each stage may run (cells, the notebook, probes, the judge);
+* :class:`IntakeLimits`: what the grader accepts from a submission and from its kernel
+  (bytes, items, messages, models), enforced by the load stage, the wire codec and the judge.
+
+A :class:`Profile` bundles the three. ``LOCAL`` is for an instructor's machine or a Dask
+worker, ``GRADESCOPE`` for Gradescope's container (a 30-minute timeout, one submission per
+fresh container). Change a limit here and nowhere else; figures quoted in reasons were
+measured on the project's 2-core machine (README, "What grading costs").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+KB, MB, GB = 1024, 1024**2, 1024**3
+
+
+@dataclass(frozen=True)
+class TreeLimits:
+    """Resources of everything a submission starts: its kernel and every child process."""
+
+    # The whole tree, tmpfs pages included (a control group where the host allows one). The
+    # reference kernel peaks at 1.56 GB resident; 2.5 GB fits the 3 GB container the README
+    # recommends with 0.5 GB left for the grader.
+    tree_memory_bytes: int = int(2.5 * GB)
+    # RLIMIT_DATA of each process: TensorFlow breaks under RLIMIT_AS below ~2 GB; RLIMIT_DATA
+    # 2.0 GB made the reference fail with MemoryError, 2.5 GB passed.
+    process_memory_bytes: int = int(2.5 * GB)
+    processes: int = 256  # TensorFlow starts ~40 threads; threads count as processes
+    cpu_seconds: int = 3600  # CPU time of each process: a backstop behind the wall-clock limits
+    file_bytes: int = 256 * MB  # largest file a process may write
+    open_files: int = 1024
+    # The working folder and /tmp together (a size-capped tmpfs): the lesson writes nothing
+    # but matplotlib's cache; 1 GB leaves room for a student's own checkpoints.
+    disk_bytes: int = 1 * GB
+    disk_inodes: int = 65_536
+    shm_bytes: int = 256 * MB  # /dev/shm: joblib and multiprocessing use a little
+    cores: int = 2  # TensorFlow's thread pools, and the CPU quota of the tree
+    cpu_weight: int = 100  # equal shares between concurrent gradings (cgroup v2 scale; v1 x 10.24)
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """Wall-clock limits of each stage, in seconds."""
+
+    # A student's cell may run `cell_multiple` times as long as the same cell of the
+    # reference solution (timed when the solution is built) plus `cell_floor_seconds`;
+    # cells without a reference counterpart get `cell_seconds`.
+    cell_floor_seconds: float = 60.0
+    cell_multiple: float = 3.0
+    cell_seconds: float = 600.0  # never more than this for one cell
+    notebook_seconds: float = 1800.0  # all cells together
+    kernel_start_seconds: float = 120.0  # importing nothing yet: a sandboxed kernel starts in ~1 s
+    grader_cell_seconds: float = 30.0  # the grader's own short requests (seed before each cell)
+    interrupt_seconds: float = 15.0  # after an interrupt, the kernel must answer within this
+    iopub_idle_seconds: float = 10.0  # after a cell's reply, its last output must arrive within this
+    probe_seconds: float = 300.0  # one call of a student function or one fetch
+    judge_seconds: float = 900.0  # every probe and every check of one submission together
+    cleanup_seconds: float = 10.0  # ending the tree's processes after grading
+
+    def worst_case_seconds(self) -> float:
+        """An upper bound on one grading: start, every cell, the judge, cleanup (plus a minute of slack)."""
+        return self.kernel_start_seconds + self.notebook_seconds + self.judge_seconds + self.cleanup_seconds + 60.0
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """What the grader takes from a submission's files and from its kernel, per grading."""
+
+    notebook_bytes: int = 64 * MB  # a notebook with outputs cleared is well under 1 MB
+    zip_members: int = 500  # a student's zip holds the notebook and a few files
+    # The cell outputs the grader keeps (the rest is dropped with a note); plots are ~50 KB each.
+    output_bytes: int = 2 * MB
+    # Largest single Jupyter message the grader's sockets accept: a larger one (a 200 MB print)
+    # is dropped by ZeroMQ before it reaches Python.
+    message_bytes: int = 16 * MB
+    queued_messages: int = 1000  # per socket, so that an unread channel cannot queue without end
+    kernel_log_bytes: int = 64 * KB  # the kernel's own stderr, kept for the instructor
+    # One answer file from the kernel, and every answer of one grading together. The largest
+    # honest answer is X_test_norm in float64 (10,000 x 784 x 8 B = 63 MB).
+    answer_bytes: int = 128 * MB
+    grading_bytes: int = 384 * MB
+    answer_items: int = 100_000  # list/dict/tuple items in one answer
+    grading_items: int = 1_000_000
+    depth: int = 16  # nesting of lists, tuples and dicts
+    text_chars: int = 200_000  # one string
+    int_digits: int = 4_300  # Python's own int-to-str limit
+    array_dims: int = 8  # arrays of higher rank do not occur in the lessons
+    meta_bytes: int = 4 * MB  # the JSON tree of one answer (arrays travel beside it)
+    layers: int = 64  # a Sequential model
+    # Parameters of a rebuilt model, checked from its configuration before anything is
+    # allocated; the lessons' largest model has 717,210.
+    parameters: int = 20_000_000
+    # Multiply-adds per input of a rebuilt model, so that the grader's own predictions on a
+    # test set stay within seconds (the lesson's model: 0.72 M).
+    macs_per_input: int = 50_000_000
+    message_chars: int = 500  # one check's message as the student reads it
+    student_error_chars: int = 500  # a student's own exception text (public checks only)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    tree: TreeLimits = field(default_factory=TreeLimits)
+    time: TimeLimits = field(default_factory=TimeLimits)
+    intake: IntakeLimits = field(default_factory=IntakeLimits)
+
+
+LOCAL = Profile("local")
+
+# Gradescope kills a grading at its timeout (30 minutes recommended) and leaves the student a
+# zero with no feedback: every stage is shorter so that a result is always written in time.
+GRADESCOPE_TIMEOUT_SECONDS = 30 * 60
+GRADESCOPE = Profile(
+    "gradescope",
+    time=replace(TimeLimits(), notebook_seconds=780.0, probe_seconds=120.0, judge_seconds=540.0),
+)
+
+PROFILES = {p.name: p for p in (LOCAL, GRADESCOPE)}
+
+# The grader's own process with Keras and the test data loaded (~0.5 GB measured).
+GRADER_MEMORY_BYTES = GB // 2
+# A batch worker grades one submission at a time: the tree's memory plus the grader's own.
+WORKER_MEMORY_BYTES = LOCAL.tree.tree_memory_bytes + GRADER_MEMORY_BYTES
