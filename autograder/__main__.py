@@ -8,10 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the judge imports Keras; its C++ start-up logs are noise
-
 from . import __version__
-from .course.assignments import ASSIGNMENTS, MNIST, get_assignment
+from .course.assignments import ASSIGNMENTS, get_assignment
+from .course.data import QUIET_TENSORFLOW
+
+for _key, _value in QUIET_TENSORFLOW.items():  # the judge (and each Dask worker) imports Keras
+    os.environ.setdefault(_key, _value)
 
 
 def selected(args: argparse.Namespace) -> list:
@@ -44,6 +46,10 @@ def cmd_fetch_data(args: argparse.Namespace) -> int:
 
     nn_data = data_module()
     failed = 0
+    unknown = sorted(set(args.dataset or ()) - set(nn_data.DATASETS))
+    if unknown:
+        print(f"error: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(nn_data.DATASETS)}", file=sys.stderr)
+        return 2
     names = args.dataset or list(nn_data.DATASETS)
     for name, dataset in ((n, nn_data.DATASETS[n]) for n in names):
         try:
@@ -69,14 +75,31 @@ def print_score_table(rows: list[tuple[str, dict]]) -> None:
         print(f"{name:<34}{cells}{total:>6.2f}/{possible:<5.2f}")
 
 
+def _identified(notebook: Path):
+    """The assignment a notebook on disk belongs to, or None."""
+    import nbformat
+
+    from .course.identify import identify
+
+    try:
+        return identify(nbformat.read(notebook, as_version=4), notebook.name, ASSIGNMENTS.values())
+    except (OSError, ValueError):
+        return None
+
+
 def cmd_otter_grade(args: argparse.Namespace) -> int:
     from .classroom.otter_baseline import otter_scores
 
-    assignment = get_assignment(args.assignment)
+    notebooks = [Path(n) for n in args.notebooks]
+    chosen = {n: get_assignment(args.assignment) if args.assignment else _identified(n) for n in notebooks}
+    unknown = [str(n) for n, a in chosen.items() if a is None]
+    if unknown:
+        print(f"error: cannot tell which assignment {', '.join(unknown)} belong(s) to: use --assignment", file=sys.stderr)
+        return 2
     rows = []
-    for notebook in args.notebooks:
+    for notebook, assignment in chosen.items():
         start = time.perf_counter()
-        rows.append((Path(notebook).name, otter_scores(Path(notebook), assignment.otter_zip)))
+        rows.append((notebook.name, otter_scores(notebook, assignment.otter_zip)))
         print(f"graded {notebook} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     print_score_table(rows)
     return 0
@@ -148,22 +171,25 @@ def cmd_gradescope_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build everything, then grade each assignment's reference solution and blank notebook."""
+    """Build every assignment in a temporary copy of the course (the repository stays as it is), then grade
+    each one's reference solution and blank notebook."""
     import tempfile
 
     from .classroom.otter_baseline import QuestionScore
-    from .course.build import build
+    from .course.assignments import COURSE
+    from .course.build import build, copy_sources
     from .engine import GradingOptions, grade_submission
 
     rows = []
-    with tempfile.TemporaryDirectory() as out:
-        for assignment in ASSIGNMENTS.values():
-            print(f"building {assignment.name} from its master notebook ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="autograder-demo-") as scratch:
+        course = copy_sources(COURSE, Path(scratch) / "course")
+        for assignment in course.assignments().values():
+            print(f"building {assignment.name} from its master notebook (in a temporary folder) ...", flush=True)
             build(assignment, execute=True)
             options = GradingOptions(assignment.task())
             for label, notebook in (("reference", assignment.solution), ("blank", assignment.student_notebook)):
                 print(f"grading the {label} {assignment.name} notebook in the sandboxed engine ...", flush=True)
-                result = grade_submission(notebook, Path(out) / assignment.name, options)
+                result = grade_submission(notebook, Path(scratch) / "results" / assignment.name, options)
                 scores = {q: QuestionScore(q, got, possible) for q, (got, possible) in result.question_scores().items()}
                 rows.append((f"{assignment.name} {label} ({result.seconds:.0f} s)", scores))
     print()
@@ -171,9 +197,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_assignment_option(command: argparse.ArgumentParser) -> None:
+    """--assignment for a command about one assignment: required, unless the course has only one."""
+    names = list(ASSIGNMENTS)
+    if len(names) == 1:
+        command.add_argument("--assignment", choices=names, default=names[0], help="default: %(default)s, the only one")
+    else:
+        command.add_argument("--assignment", choices=names, required=True, help="which assignment")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder", description="Build and grade the neural-network assignments (MNIST, Fashion-MNIST)."
+        prog="python -m autograder",
+        description=f"Build and grade the course's notebook assignments ({', '.join(ASSIGNMENTS) or 'none found'}).",
     )
     names = [*ASSIGNMENTS, "all"]
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -189,14 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(func=cmd_check_generated)
 
     fetch = commands.add_parser("fetch-data", help="obtain and verify every dataset in data/ (MNIST, Fashion-MNIST)")
-    fetch.add_argument("--dataset", action="append", choices=sorted({a.dataset for a in ASSIGNMENTS.values()}),
-                       help="only this dataset (repeatable; default: all)")
+    fetch.add_argument("--dataset", action="append", help="only this dataset (repeatable; default: all)")
     fetch.add_argument("--offline", action="store_true", help="only verify or convert local files; download nothing")
     fetch.set_defaults(func=cmd_fetch_data)
 
     otter = commands.add_parser("otter-grade", help="grade notebooks with stock `otter run` (baseline)")
     otter.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    otter.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name)
+    otter.add_argument("--assignment", choices=list(ASSIGNMENTS), help="default: identified from each notebook")
     otter.set_defaults(func=cmd_otter_grade)
 
     grade = commands.add_parser(
@@ -207,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade.add_argument("submissions", nargs="+", type=Path, metavar="PATH", help="notebook, zip, folder or Gradescope export")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
-    grade.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name, help="default: %(default)s")
+    add_assignment_option(grade)
     grade.add_argument(
         "--workers", type=int, default=0, metavar="N", help="local grading workers (default: one per core, 3 GB of memory each)"
     )
@@ -221,16 +256,18 @@ def main(argv: list[str] | None = None) -> int:
     grade.set_defaults(func=cmd_grade)
 
     zipped = commands.add_parser("build-gradescope", help="build the autograder zip to upload to Gradescope")
-    zipped.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name, help="default: %(default)s")
+    add_assignment_option(zipped)
     zipped.add_argument("--out", type=Path, metavar="ZIP", help="default: <assignment>-gradescope-autograder.zip")
     zipped.set_defaults(func=cmd_build_gradescope)
 
     run = commands.add_parser("gradescope-run", help="inside Gradescope's container: grade the submission (run_autograder)")
-    run.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name)
+    add_assignment_option(run)
     run.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's folder (default: %(default)s)")
     run.set_defaults(func=cmd_gradescope_run)
 
-    demo = commands.add_parser("demo", help="build, then grade each assignment's reference and blank notebook")
+    demo = commands.add_parser(
+        "demo", help="build each assignment in a temporary folder, then grade its reference and blank notebook"
+    )
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)

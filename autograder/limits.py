@@ -64,6 +64,12 @@ class TimeLimits:
     judge_seconds: float = 900.0  # every probe and every check of one submission together
     cleanup_seconds: float = 10.0  # ending the tree's processes after grading
 
+    def cell_budget(self, reference_seconds: float | None) -> float:
+        """Seconds one student cell may run, from its reference cell's time (None: no reference)."""
+        if reference_seconds is None:
+            return self.cell_seconds
+        return min(self.cell_seconds, self.cell_floor_seconds + self.cell_multiple * reference_seconds)
+
     def worst_case_seconds(self) -> float:
         """An upper bound on one grading: start, every cell, the judge, cleanup (plus a minute of slack)."""
         return self.kernel_start_seconds + self.notebook_seconds + self.judge_seconds + self.cleanup_seconds + 60.0

@@ -16,13 +16,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, grade_submission
 from autograder.engine.sandbox import NOBODY, SANDBOX_UIDS, processes_of
 from autograder.limits import LOCAL, IntakeLimits, TimeLimits
 
 from . import broken_files as builders
 from .submissions import HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 PROFILE = replace(
     LOCAL,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import nbformat
 import pytest
 
-from autograder.course.assignments import ASSIGNMENTS, MNIST
+from autograder.course.assignments import ASSIGNMENTS
 from autograder.course.build import stale_files
 from autograder.course.master import question_names, solution_code
 
-from .submissions import QUESTIONS
+from .submissions import MNIST, QUESTIONS
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -28,10 +29,20 @@ def test_staleness_check_notices_an_edited_test(tmp_path):
     assert stale_files(MNIST, assignment, hidden, MNIST.solution) == [str(assignment / "tests" / "q9.py"), str(hidden / "q3.py")]
 
 
+def test_staleness_check_notices_changed_facts(tmp_path):
+    """The facts (title, datasets, files) are copied into the student notebook: a changed master makes it stale."""
+    assignment = tmp_path / "assignment"
+    shutil.copytree(MNIST.student_dir, assignment)
+    notebook = nbformat.read(assignment / MNIST.notebook_name, as_version=4)
+    notebook.metadata["autograder"]["title"] = "An old title"
+    nbformat.write(notebook, assignment / MNIST.notebook_name)
+    assert stale_files(MNIST, assignment, MNIST.hidden_tests, MNIST.solution) == [str(assignment / MNIST.notebook_name)]
+
+
 # Solution fragments that must never reach students, per assignment (answers and idioms).
 SOLUTION_MARKERS = {
-    "mnist_nn": ("np.eye(num_classes", "717210", "223978"),
-    "fashion_nn": ("np.eye(num_classes", "101770", "109386"),
+    "mnist_nn": ("np.eye(num_classes", "717210", "717,210", "223978"),
+    "fashion_nn": ("np.eye(num_classes", "101770", "101,770", "109386", "109,386"),
 }
 
 
@@ -68,7 +79,7 @@ def test_reference_solution_is_executed_without_errors(assignment):
 
 def test_solution_code_defines_every_student_function():
     namespace: dict = {}
-    exec(compile("import numpy as np\nimport keras\n" + solution_code(), "master", "exec"), namespace)
+    exec(compile("import numpy as np\nimport keras\n" + solution_code(MNIST.master), "master", "exec"), namespace)
     for name in ("reshape_images", "normalize_images", "one_hot_labels", "build_model", "predict_labels",
                  "build_deeper_model"):
         assert callable(namespace[name]), name

@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.course.assignments import ASSIGNMENTS, MNIST
+from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.course.paths import AUTOGRADER
 from autograder.engine.sandbox import NOBODY
 from autograder.gradescope.container import kernel_memory_limit
@@ -28,6 +28,8 @@ from autograder.gradescope.package import build_gradescope_zip
 
 from . import broken_files as builders
 from .submissions import honest_light_notebook
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]

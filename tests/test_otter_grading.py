@@ -10,9 +10,11 @@ from __future__ import annotations
 import pytest
 
 from autograder.classroom.otter_baseline import otter_run, scores_from_results
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 
 from .submissions import QUESTIONS, build_submission, corpus
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 
 def grade(notebook, autograder_zip):

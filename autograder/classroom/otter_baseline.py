@@ -9,10 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course.assignments import MNIST
 from ..course.data import kernel_environment
-
-OTTER_AUTOGRADER_ZIP = MNIST.otter_zip
 
 
 @dataclass
@@ -32,7 +29,7 @@ def scores_from_results(results: dict) -> dict[str, QuestionScore]:
     return scores
 
 
-def otter_run(notebook: Path, autograder_zip: Path = OTTER_AUTOGRADER_ZIP, timeout: int = 1200) -> dict:
+def otter_run(notebook: Path, autograder_zip: Path, timeout: int = 1200) -> dict:
     """Run ``otter run`` on one notebook and return its results.json as a dict."""
     if not autograder_zip.exists():
         raise FileNotFoundError(f"{autograder_zip} is missing: run `python -m autograder build` first.")
@@ -45,5 +42,5 @@ def otter_run(notebook: Path, autograder_zip: Path = OTTER_AUTOGRADER_ZIP, timeo
         return json.loads(results.read_text())
 
 
-def otter_scores(notebook: Path, autograder_zip: Path = OTTER_AUTOGRADER_ZIP) -> dict[str, QuestionScore]:
+def otter_scores(notebook: Path, autograder_zip: Path) -> dict[str, QuestionScore]:
     return scores_from_results(otter_run(Path(notebook).resolve(), autograder_zip))

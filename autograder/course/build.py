@@ -1,14 +1,16 @@
-"""Generate everything that derives from the master notebook, and check it is current.
+"""Generate everything that derives from a master notebook, and check it is current.
 
-One command (``python -m autograder build``) runs otter assign on the master notebook with the
-grading configuration of ``otter_config.json`` and writes:
+One command (``python -m autograder build``) runs otter assign on each master notebook of the
+course with the grading configuration of ``otter_config.json`` and writes:
 
-* ``assignment/<name>/``: the student notebook, its public tests and the data helper;
+* ``assignment/<name>/``: the student notebook, its public tests and the support files (``files:``);
 * ``autograder/hidden_tests/<name>/``: every test, hidden ones included (never shipped to students);
 * ``build/<name>-otter-autograder.zip``: otter's own autograder, for ``otter run``;
-* ``solutions/<name>_solution.ipynb``: the reference solution, executed.
+* ``solutions/<name>_solution.ipynb``: the reference solution, executed, and
+  ``autograder/hidden_tests/<name>/cell_times.json``: how long each of its cells ran (timing.py).
 
-for each assignment of ``assignments.ASSIGNMENTS``.
+The generated notebooks carry the assignment's facts in their metadata (see assignments.py).
+Otter's and the reference kernel's own output goes to ``build/<name>-build.log``, not the terminal.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from pathlib import Path
 
 import nbformat
 
-from .assignments import Assignment
-from .paths import DATA_MODULE
+from . import timing
+from .assignments import METADATA_KEY, Assignment, Course, CourseError, config_cell
 
 
 @dataclass
@@ -47,23 +49,46 @@ class OtterOutput:
         return next(self.autograder.glob(f"{self.assignment.name}-autograder_*.zip"))
 
 
+def _check_datasets(assignment: Assignment) -> None:
+    if not assignment.datasets:
+        return
+    from .data import data_module
+
+    helper = assignment.course.data_module
+    if not helper.exists():
+        raise CourseError(f"{assignment.master} loads datasets ({', '.join(assignment.datasets)}), but {helper} is missing")
+    known = data_module(helper).DATASETS
+    unknown = [d for d in assignment.datasets if d not in known]
+    if unknown:
+        raise CourseError(f"{assignment.master}: unknown dataset(s) {', '.join(unknown)}; nn_data knows {', '.join(known)}")
+
+
 def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
     """Run otter assign on a copy of the master whose `generate` block is otter_config.json."""
+    _check_datasets(assignment)
     master = nbformat.read(assignment.master, as_version=4)
-    first = master.cells[0]
-    config_lines = [line for line in first.source.splitlines() if not line.startswith("generate:")]
+    config = config_cell(master)
+    config_lines = [line for line in config.source.splitlines() if not line.startswith("generate:")]
     generate = json.dumps(assignment.config())  # JSON is valid YAML
-    first.source = "\n".join(config_lines + [f"generate: {generate}"])
+    config.source = "\n".join(config_lines + [f"generate: {generate}"])
+    master.metadata[METADATA_KEY] = assignment.facts.as_metadata()  # carried into the generated notebooks
     source = workdir / "source"
     source.mkdir()
     nbformat.write(master, source / assignment.master.name)
-    shutil.copy2(DATA_MODULE, source / DATA_MODULE.name)
+    for path in assignment.support_files:
+        shutil.copy2(path, source / path.name)
     output = workdir / "dist"
     command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source / assignment.master.name), str(output)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=_environment(assignment.course))
     if done.returncode != 0:
         raise RuntimeError(f"otter assign failed for {assignment.name}:\n{done.stdout}\n{done.stderr}")
     return OtterOutput(output, assignment)
+
+
+def _environment(course: Course) -> dict[str, str]:
+    from .data import kernel_environment
+
+    return kernel_environment(course.data)
 
 
 def _replace_tree(source: Path, target: Path, pattern: str) -> None:
@@ -75,42 +100,57 @@ def _replace_tree(source: Path, target: Path, pattern: str) -> None:
 
 
 def install_outputs(out: OtterOutput) -> None:
-    """Copy otter's results to their places in the repository."""
+    """Copy otter's results to their places in the course."""
     a = out.assignment
     a.student_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out.student / a.notebook_name, a.student_notebook)
-    shutil.copy2(out.student / DATA_MODULE.name, a.student_dir / DATA_MODULE.name)
+    for path in a.support_files:
+        shutil.copy2(out.student / path.name, a.student_dir / path.name)
     _replace_tree(out.student / "tests", a.public_tests, "q*.py")
     _replace_tree(out.autograder / "tests", a.hidden_tests, "q*.py")
-    a.otter_zip.parent.mkdir(exist_ok=True)
+    a.otter_zip.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out.zip, a.otter_zip)
 
 
 def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
-    """Execute otter's solution notebook next to the public tests; save it as the reference."""
+    """Execute otter's solution notebook next to the public tests; save it and its cell times."""
     from nbclient import NotebookClient
 
-    from .data import kernel_environment
-
-    with tempfile.TemporaryDirectory() as run_dir:
+    a = out.assignment
+    log = a.course.build / f"{a.name}-build.log"
+    with tempfile.TemporaryDirectory() as run_dir, open(log, "ab") as kernel_output:
         run_dir = Path(run_dir)
         shutil.copytree(out.student / "tests", run_dir / "tests")
-        shutil.copy2(DATA_MODULE, run_dir / DATA_MODULE.name)
-        notebook = nbformat.read(out.autograder / out.assignment.notebook_name, as_version=4)
-        nbformat.write(notebook, run_dir / out.assignment.notebook_name)  # otter.Notebook reads it from disk
+        for path in a.support_files:
+            shutil.copy2(path, run_dir / path.name)
+        notebook = nbformat.read(out.autograder / a.notebook_name, as_version=4)
+        nbformat.write(notebook, run_dir / a.notebook_name)  # otter.Notebook reads it from disk
         client = NotebookClient(
-            notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_dir)}}
+            notebook, timeout=timeout, kernel_name="python3", record_timing=True,
+            resources={"metadata": {"path": str(run_dir)}},
         )
-        client.execute(env=kernel_environment())
-    nbformat.write(notebook, out.assignment.solution)
+        client.execute(env=_environment(a.course), stdout=kernel_output, stderr=kernel_output)
+    nbformat.write(notebook, a.solution)
+    timing.save(timing.record(notebook), a.cell_times)
 
 
 def build(assignment: Assignment, execute: bool = True) -> None:
+    assignment.course.build.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
         out = run_otter_assign(assignment, Path(workdir))
         install_outputs(out)
         if execute:
             execute_solution(out)
+
+
+def copy_sources(course: Course, target: Path) -> Course:
+    """A copy of the course's sources (masters, their files, the config) in target, sharing its data."""
+    (target / "solutions").mkdir(parents=True, exist_ok=True)
+    helper = [course.data_module] if course.data_module.exists() else []
+    for path in {p for a in course.assignments().values() for p in (a.master, *a.support_files)} | set(helper):
+        shutil.copy2(path, target / "solutions" / path.name)
+    shutil.copy2(course.otter_config, target / course.otter_config.name)
+    return Course(target, data_dir=course.data)
 
 
 def build_otter_zip(assignment: Assignment, target: Path | None = None) -> Path:
@@ -123,10 +163,10 @@ def build_otter_zip(assignment: Assignment, target: Path | None = None) -> Path:
     return target
 
 
-def _cells(path: Path) -> list[tuple[str, str]]:
-    """What matters in a notebook for staleness: each cell's type and source."""
+def _contents(path: Path) -> tuple:
+    """What matters in a notebook for staleness: the assignment's facts and each cell's type and source."""
     notebook = nbformat.read(path, as_version=4)
-    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+    return notebook.metadata.get(METADATA_KEY), [(cell.cell_type, cell.source) for cell in notebook.cells]
 
 
 def stale_files(
@@ -134,14 +174,15 @@ def stale_files(
 ) -> list[str]:
     """Generated files that differ from a fresh generation (empty when all are current).
 
-    The folders default to the assignment's own; tests pass copies to check the checker.
+    The folders default to the assignment's own; tests pass copies to check the checker. Cell
+    outputs and times are not compared: they change with every execution.
     """
     assignment = student_dir or a.student_dir
     hidden_tests = hidden_tests or a.hidden_tests
     solution = solution or a.solution
     with tempfile.TemporaryDirectory() as workdir:
         out = run_otter_assign(a, Path(workdir))
-        pairs = [(out.student / DATA_MODULE.name, assignment / DATA_MODULE.name)]
+        pairs = [(out.student / p.name, assignment / p.name) for p in a.support_files]
         for fresh_dir, committed_dir in ((out.student / "tests", assignment / "tests"), (out.autograder / "tests", hidden_tests)):
             names = {p.name for p in fresh_dir.glob("q*.py")} | {p.name for p in committed_dir.glob("q*.py")}
             pairs += [(fresh_dir / name, committed_dir / name) for name in sorted(names)]
@@ -154,5 +195,5 @@ def stale_files(
             (out.student / a.notebook_name, assignment / a.notebook_name),
             (out.autograder / a.notebook_name, solution),
         ]
-        stale += [str(c) for fresh, c in notebooks if not c.exists() or _cells(c) != _cells(fresh)]
+        stale += [str(c) for fresh, c in notebooks if not c.exists() or _contents(c) != _contents(fresh)]
     return stale

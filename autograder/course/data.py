@@ -8,38 +8,43 @@ import importlib.util
 import os
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
 
 from .paths import DATA, DATA_MODULE
 
 
-def data_module() -> ModuleType:
-    """Import solutions/nn_data.py (the file the assignment's copy is generated from)."""
-    if "nn_data" in sys.modules and getattr(sys.modules["nn_data"], "__file__", None) == str(DATA_MODULE):
+def data_module(path: Path = DATA_MODULE) -> ModuleType:
+    """Import a course's nn_data.py (the file the assignments' copies are generated from) as ``nn_data``."""
+    if "nn_data" in sys.modules and getattr(sys.modules["nn_data"], "__file__", None) == str(path):
         return sys.modules["nn_data"]
-    spec = importlib.util.spec_from_file_location("nn_data", DATA_MODULE)
+    spec = importlib.util.spec_from_file_location("nn_data", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["nn_data"] = module
     spec.loader.exec_module(module)
     return module
 
 
-def kernel_environment() -> dict[str, str]:
-    """Environment for child processes (kernels, otter): the project's data, TensorFlow's C++ logs off."""
-    defaults = {"NN_DATA_DIR": str(DATA), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return {**defaults, **os.environ}
+# TensorFlow's C++ start-up lines (oneDNN, CPU features, absl) are noise on an instructor's terminal.
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def kernel_environment(data: Path = DATA) -> dict[str, str]:
+    """Environment for child processes (kernels, otter): the course's data, TensorFlow's C++ logs off."""
+    return {"NN_DATA_DIR": str(data), **QUIET_TENSORFLOW, **os.environ}
 
 
 @functools.cache
-def prepare_judge_data(dataset: str) -> None:
-    """Prepare the judge while the notebook runs: Keras imported, the test data loaded once.
+def prepare_judge_data(module: Path, datasets: tuple[str, ...]) -> None:
+    """Prepare the judge while the notebook runs: Keras imported, the tests' data loaded once.
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
-    every call, so the grader keeps one verified, read-only copy for all of them.
+    every call, so the grader keeps one verified, read-only copy of each for all of them.
     """
-    loader = getattr(data_module(), dataset)
-    arrays = loader.load_data()
-    for array in (a for pair in arrays for a in pair):
-        array.flags.writeable = False  # shared by every test: nobody may change it
-    loader.load_data = lambda: arrays
+    for dataset in datasets:
+        loader = getattr(data_module(module), dataset)
+        arrays = loader.load_data()
+        for array in (a for pair in arrays for a in pair):
+            array.flags.writeable = False  # shared by every test: nobody may change it
+        loader.load_data = functools.partial(lambda kept: kept, arrays)
     threading.Thread(target=importlib.import_module, args=("keras",), daemon=True).start()

@@ -9,35 +9,24 @@ to the grader that was asked for (``None``).
 
 from __future__ import annotations
 
-import ast
 import functools
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
 
 from .assignments import Assignment
+from .cells import checked_questions, function_names
 
-_CHECK = re.compile(r"""grader\.check\(\s*["']([^"']+)["']""")
 MIN_OVERLAP = 0.5  # share of an assignment's own names a notebook must define to count as it
-
-
-def _code(notebook: nbformat.NotebookNode) -> str:
-    return "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
 
 
 def defined_names(notebook: nbformat.NotebookNode) -> set[str]:
     """Functions defined and questions checked by a notebook's code cells (unparsable cells skipped)."""
-    names = set(_CHECK.findall(_code(notebook)))
+    names: set[str] = set()
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse("\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        names.update(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
+        if cell.cell_type == "code":
+            names.update(checked_questions(cell.source), function_names(cell.source))
     return names
 
 

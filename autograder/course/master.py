@@ -1,4 +1,4 @@
-"""Read the otter-assign master notebook: its questions and its reference solutions."""
+"""Read an otter-assign master notebook (``Assignment.master``): its questions and its reference solutions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ import re
 from pathlib import Path
 
 import nbformat
-
-from .assignments import MNIST
-
-MASTER_NOTEBOOK = MNIST.master
 
 _MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(SOLUTION|QUESTION|TESTS)\b", re.IGNORECASE)
 
@@ -21,7 +17,7 @@ def _marker(cell) -> tuple[str, str] | None:
     return (match.group(1).upper(), match.group(2).upper()) if match else None
 
 
-def solution_code(master: Path = MASTER_NOTEBOOK) -> str:
+def solution_code(master: Path) -> str:
     """Source of the solution cells that define functions: the reference implementation."""
     notebook = nbformat.read(master, as_version=4)
     inside, chunks = False, []
@@ -34,7 +30,7 @@ def solution_code(master: Path = MASTER_NOTEBOOK) -> str:
     return "\n\n".join(chunks)
 
 
-def question_names(master: Path = MASTER_NOTEBOOK) -> list[str]:
+def question_names(master: Path) -> list[str]:
     """Question names in notebook order, from the BEGIN QUESTION blocks."""
     notebook = nbformat.read(master, as_version=4)
     return re.findall(
@@ -43,7 +39,7 @@ def question_names(master: Path = MASTER_NOTEBOOK) -> list[str]:
     )
 
 
-def reference_namespace(master: Path = MASTER_NOTEBOOK) -> dict:
+def reference_namespace(master: Path) -> dict:
     """Run the reference solutions and return their namespace (numpy as np, keras, functions)."""
     import keras
     import numpy as np

@@ -5,7 +5,7 @@ describes an assignment as a :class:`GradingTask`, and the other parts call
 :func:`grade_submission`.
 """
 
-from .pipeline import GradingOptions, GradingTask, grade_submission
+from .pipeline import CellReference, GradingOptions, GradingTask, grade_submission
 from .results import CaseResult, GradeResult, Status
 
-__all__ = ["CaseResult", "GradeResult", "GradingOptions", "GradingTask", "Status", "grade_submission"]
+__all__ = ["CaseResult", "CellReference", "GradeResult", "GradingOptions", "GradingTask", "Status", "grade_submission"]

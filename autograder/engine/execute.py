@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,8 +197,10 @@ class SandboxedKernel:
                 return message["content"]
         raise TimeoutError(f"no reply within {timeout} s")
 
-    def execute(self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "") -> ExecutionReport:
-        """Run the preamble, then every code cell; never raises for the student's code."""
+    def execute(
+        self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "", cell_seconds: Sequence[float] = ()
+    ) -> ExecutionReport:
+        """Run the preamble, then every code cell (the n-th for at most cell_seconds[n-1]); never raises for student code."""
         report = ExecutionReport()
         started = time.monotonic()
         assert self.client is not None
@@ -219,7 +222,8 @@ class SandboxedKernel:
                     report.cells.append(CellOutcome(number, "died", "the kernel stopped responding"))
                     report.kernel_alive = False
                     continue
-            self.client.timeout = int(max(1, min(self.limits.cell_seconds, remaining)))
+            limit = cell_seconds[number - 1] if number <= len(cell_seconds) else self.limits.cell_seconds
+            self.client.timeout = int(max(1, min(limit, remaining)))
             report.cells.append(self._execute_cell(cell, index, number))
             report.kernel_alive = report.cells[-1].status != "died" and self.alive
         report.output_truncated = self.client.truncated

@@ -10,20 +10,28 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import numpy as np
 
-from ..limits import LOCAL, Profile
+from ..limits import LOCAL, Profile, TimeLimits
 from .execute import ExecutionReport, SandboxedKernel
 from .judge import KernelNamespace, empty_results, judge
 from .load import SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
 from .results import CaseResult, GradeResult, Status
 from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available
+
+
+@dataclass(frozen=True)
+class CellReference:
+    """What the course knows of one code cell of a submission: its time limit and where it is."""
+
+    seconds: float | None = None  # how long the matching reference cell ran; None: unknown (the profile's cell_seconds)
+    where: str = ""  # where the cell is, for the student's message ("before the q5 check")
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class GradingTask:
     prepare_judge: Callable[[], None] | None = None  # readies what the tests import in the grader
     # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
     identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
+    # One CellReference per code cell of a submission, in order (None: every cell gets cell_seconds).
+    cell_references: Callable[[nbformat.NotebookNode], Sequence[CellReference]] | None = None
 
 
 @dataclass
@@ -67,19 +77,36 @@ def preamble(seed: int) -> str:
     )
 
 
-def summarize_execution(report: ExecutionReport) -> tuple[Status, list[str]]:
+def _where(index: int, cells: Sequence[CellReference]) -> str:
+    """Where code cell `index` is, when the course knows ("before the q3 check"), else ""."""
+    return cells[index - 1].where if 0 < index <= len(cells) else ""
+
+
+def summarize_execution(
+    report: ExecutionReport, cells: Sequence[CellReference] = (), limits: TimeLimits | None = None
+) -> tuple[Status, list[str]]:
     """Status for grades.csv and the lines the student reads about how their notebook ran."""
     lines = []
     status = Status.GRADED
     timeout, died = report.first("timeout"), report.first("died")
     if timeout:
         status = Status.TIMEOUT
-        lines.append(f"Code cell {timeout.index} was stopped: it {timeout.error}. Later answers were graded as they stood.")
+        where = _where(timeout.index, cells)
+        lines.append(
+            f"Code cell {timeout.index} was stopped{f' ({where})' if where else ''}: it {timeout.error}. "
+            "Later answers were graded as they stood."
+        )
+        if limits is not None and any(c.seconds is not None for c in cells):
+            lines.append(
+                f"Each cell may run {limits.cell_multiple:g} times as long as the same step of the reference solution, "
+                f"plus {limits.cell_floor_seconds:g} s: look for an endless loop or much more work than the question asks."
+            )
     if died:
         status = Status.KERNEL_DIED
+        where = _where(died.index, cells)
         lines.append(
-            f"The notebook's kernel stopped in code cell {died.index} ({died.error}): cells after it did not run, "
-            "and names they define are missing."
+            f"The notebook's kernel stopped in code cell {died.index}{f', {where}' if where else ''} ({died.error}): "
+            "cells after it did not run, and names they define are missing."
         )
     skipped = [c.index for c in report.cells if c.status == "skipped"]
     if skipped and not died:
@@ -149,9 +176,14 @@ class LiveSubmission:
             mark = time.perf_counter()
             config = task.config
             seed_variable, seed = config.get("seed_variable"), int(config.get("seed", 42))
-            report = self.kernel.execute(self.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "")
+            cells = list(task.cell_references(self.notebook)) if task.cell_references is not None else []
+            limits = self.options.profile.time
+            report = self.kernel.execute(
+                self.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "",
+                [limits.cell_budget(cell.seconds) for cell in cells],
+            )
             stages["execution"] = time.perf_counter() - mark
-            self.result.status, lines = summarize_execution(report)
+            self.result.status, lines = summarize_execution(report, cells, limits)
             self.result.summary += lines
         except BaseException:
             self.kernel.close()
