@@ -1,3 +1,3 @@
-"""Grading package for the MNIST neural-network assignment."""
+"""Build and grade notebook assignments: master notebooks in, a sandboxed grader, batch and Gradescope grading out."""
 
 __version__ = "0.1.0"

@@ -41,6 +41,8 @@ def prepare_judge_data(module: Path, datasets: tuple[str, ...]) -> None:
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
     every call, so the grader keeps one verified, read-only copy of each for all of them.
     """
+    for key, value in QUIET_TENSORFLOW.items():  # any grader process (a Dask worker, pytest), not only the CLI's
+        os.environ.setdefault(key, value)
     for dataset in datasets:
         loader = getattr(data_module(module), dataset)
         arrays = loader.load_data()
