@@ -101,7 +101,7 @@ class IntakeLimits:
     parameters: int = 20_000_000
     # Multiply-adds per input of a rebuilt model, so that the grader's own predictions on a
     # test set stay within seconds (the lesson's model: 0.72 M).
-    macs_per_input: int = 50_000_000
+    macs_per_input: int = 20_000_000
     message_chars: int = 500  # one check's message as the student reads it
     student_error_chars: int = 500  # a student's own exception text (public checks only)
 
