@@ -134,7 +134,7 @@ def run_cli(*args: str) -> subprocess.Popen:
     # A shell's background job starts with SIGINT ignored, and Python then never turns it into
     # KeyboardInterrupt: give the command the disposition a terminal would.
     return subprocess.Popen(
-        [sys.executable, "-m", "autograder", "grade", *args], cwd=REPO,
+        [sys.executable, "-m", "autograder", "grade", "--assignment", MNIST.name, *args], cwd=REPO,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
