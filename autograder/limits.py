@@ -86,8 +86,9 @@ class IntakeLimits:
     kernel_log_bytes: int = 64 * KB  # the kernel's own stderr, kept for the instructor
     # One answer file from the kernel, and every answer of one grading together. The largest
     # honest answer is X_test_norm in float64 (10,000 x 784 x 8 B = 63 MB).
+    # Arrays stay in the answer's own buffer, so grading_bytes bounds what the grader holds at once.
     answer_bytes: int = 128 * MB
-    grading_bytes: int = 384 * MB
+    grading_bytes: int = 256 * MB
     answer_items: int = 100_000  # list/dict/tuple items in one answer
     grading_items: int = 1_000_000
     depth: int = 16  # nesting of lists, tuples and dicts
@@ -102,6 +103,9 @@ class IntakeLimits:
     # Multiply-adds per input of a rebuilt model, so that the grader's own predictions on a
     # test set stay within seconds (the lesson's model: 0.72 M).
     macs_per_input: int = 20_000_000
+    # The grader's predictions with a rebuilt model run in batches whose activations fit this,
+    # whatever batch size a test asks for (a 1x1 convolution to 256 maps: 800 MB per 1000 images).
+    prediction_bytes: int = 128 * MB
     message_chars: int = 500  # one check's message as the student reads it
     student_error_chars: int = 500  # a student's own exception text (public checks only)
 
