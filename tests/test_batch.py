@@ -19,8 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.classroom.batch import MANIFEST, BatchSettings, grade_batch, is_current, write_class_outputs, write_grades_csv
+from autograder.classroom.batch import BatchSettings, grade_batch
 from autograder.classroom.collect import CollectError, Person, Submission, collect
+from autograder.classroom.gradebook import write_grades_csv
+from autograder.classroom.manifest import MANIFEST, is_current
+from autograder.classroom.outputs import write_class_outputs
 from autograder.course.assignments import MNIST
 from autograder.course.paths import REPO
 from autograder.engine import GradingOptions, grade_submission
@@ -46,6 +49,12 @@ VARIANTS = {
     "s07_q5_bug": {4: "total_params = 101770"},
     "s08_cell_error": {4: "total_params = 717210\nraise ValueError('oops')"},
 }
+
+
+def student_notebook(notebook: nbformat.NotebookNode, assignment) -> nbformat.NotebookNode:
+    """The notebook with the metadata every student notebook of `assignment` carries (otter assign writes it)."""
+    notebook.metadata["otter"] = {"assignment_name": assignment.name}
+    return notebook
 
 
 def write_variant(name: str, changes: dict, folder: Path) -> Path:
@@ -91,7 +100,7 @@ def test_parallel_batch_matches_one_by_one_grading(class_folder, tmp_path):
     assert scores["s05_q1_bug"] < 7 and scores["s06_q3_bug"] < 7 and scores["s09_broken"] == 0
     assert outcome.manifests["s09_broken"]["status"] == "unreadable"
 
-    paths = write_class_outputs(submissions, outcome.manifests, settings)
+    paths = write_class_outputs(submissions, outcome.manifests, settings).paths
     rows = list(csv.DictReader(paths["grades"].open()))
     assert [r["Submission"] for r in rows] == sorted(s.id for s in submissions)
     assert {r["Submission"]: float(r["Total"]) for r in rows} == scores
@@ -110,7 +119,7 @@ def test_gradescope_export_keeps_student_identities(class_folder, tmp_path):
     students = [("Ada Lovelace", class_folder / "s01_honest.ipynb"), ("Alan Turing", class_folder / "s09_broken.ipynb")]
     for as_zip in (False, True):
         export = make_export(students, tmp_path / f"export-{as_zip}", as_zip=as_zip)
-        found = collect([export], MNIST.notebook_name, tmp_path / f"staging-{as_zip}")
+        found = collect([], MNIST.notebook_name, tmp_path / f"staging-{as_zip}", exports=[export])
         assert [(s.name, s.email != "", s.people[0].sid != "", s.id.startswith("submission_")) for s in found] == [
             ("Ada Lovelace", True, True, True), ("Alan Turing", True, True, True),
         ]
@@ -143,7 +152,7 @@ def test_interrupted_batch_resumes_without_losing_or_regrading(tmp_path):
     folder.mkdir()
     for number in range(6):
         # distinct content per student: a comment line makes each file its own submission
-        notebook = honest_light_notebook()
+        notebook = student_notebook(honest_light_notebook(), MNIST)  # graded as the assignment it says it is
         notebook.cells[0].source = f"import numpy as np  # student {number}"
         nbformat.write(notebook, folder / f"student{number}.ipynb")
     out = tmp_path / "out"
@@ -217,11 +226,11 @@ def test_broken_class_archives_and_metadata_are_refused_or_skipped_cleanly(tmp_p
     (export / "submission_1").mkdir(parents=True)
     nbformat.write(honest_light_notebook(), export / "submission_1" / "mnist_nn.ipynb")
     (export / "submission_metadata.yml").write_text("submission_1:\n  :submitters: 5\nsubmission_2:\n  :submitters: []\n")
-    found = collect([export], MNIST.notebook_name, tmp_path / "s2")
+    found = collect([], MNIST.notebook_name, tmp_path / "s2", exports=[export])
     assert [(s.id, s.people) for s in found] == [("submission_1", ()), ("submission_2", ())]
     (export / "submission_metadata.yml").write_text("a: &x [*x]\n")
     with pytest.raises(CollectError, match="not readable YAML"):
-        collect([export], MNIST.notebook_name, tmp_path / "s3")
+        collect([], MNIST.notebook_name, tmp_path / "s3", exports=[export])
 
 
 def test_grades_csv_has_a_row_per_student_and_no_formulas(tmp_path):
