@@ -18,18 +18,38 @@ class StepFailed(Exception):
     """The step did not finish within its bounds, or raised; the message says which."""
 
 
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _out_of_memory(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, MemoryError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _child(sender, function: Callable, args: tuple, memory_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # The function's module is imported by now (unpickling it did that): the bound is on the step's own work.
+    limit = _address_space() + memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         outcome = ("ok", function(*args))
-    except BaseException as error:  # MemoryError included: the parent reports it
-        outcome = ("error", f"{type(error).__name__}: {str(error)[:300]}")
+    except BaseException as error:
+        if _out_of_memory(error):
+            outcome = ("error", f"it needed more than {memory_bytes / 1024**2:g} MB of memory")
+        else:
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            outcome = ("error", f"{type(error).__name__}: {first_line[:300]}")
     sender.send(outcome)
     sender.close()
 
 
 def run_bounded(function: Callable, args: tuple, seconds: float, memory_bytes: int):
-    """function(*args) in a fresh process (spawned: it inherits no threads or open sockets)."""
+    """function(*args) in a fresh process (spawned: it inherits no threads or open sockets), which may
+    take memory_bytes of address space beyond what importing the function's module took."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, function, args, memory_bytes), daemon=True)

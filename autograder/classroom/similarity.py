@@ -42,6 +42,7 @@ from pathlib import Path
 import nbformat
 
 from ..atomic import write_atomically
+from ..engine.load import SubmissionError, load_submission
 from ..limits import CLASSROOM
 
 # About one statement of this assignment's code (`x = images.reshape(len(images), -1)` is 13 tokens): shorter
@@ -295,8 +296,6 @@ def similar_submissions(files: dict[str, Path], template: Path, notebook_name: s
     Each file is loaded as the grader loads it and read up to CLASSROOM's caps; run it through
     bounded.run_bounded, since the files are untrusted.
     """
-    from ..engine.load import SubmissionError, load_submission
-
     codes = {}
     for submission, path in files.items():
         try:
