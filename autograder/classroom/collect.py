@@ -241,6 +241,8 @@ def looks_like_export(path: Path) -> bool:
 def _export(path: Path, preferred: Sequence[str], staging: Path) -> list[Submission]:
     if not path.exists():
         raise CollectError(f"{path} does not exist.")
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise CollectError(f"{path} is not a Gradescope export: it is neither the export's zip nor its folder.")
     folder = extract_archive(path, staging, metadata=True) if path.is_file() else path
     root = _export_root(folder) if folder.is_dir() else None
     if root is None:
