@@ -115,7 +115,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         where = args.scheduler or f"{args.workers or workers_for_this_machine()} local worker(s)"
         print(f"{len(submissions)} submission(s) of {what}, graded on {where}", file=sys.stderr)
         outcome = grade_batch(submissions, settings)
-        outputs = write_class_outputs(submissions, outcome.manifests, settings)
+        try:
+            outputs = write_class_outputs(submissions, outcome.manifests, settings)
+        except OSError as error:  # e.g. a full disk: every submission's own result is already written
+            print(f"error: the class outputs could not be written: {error}", file=sys.stderr)
+            return 1
     return _grade_summary(submissions, outcome, outputs)
 
 

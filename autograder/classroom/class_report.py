@@ -282,8 +282,11 @@ def render_class_report(entries: list[dict], title: str, similar: list | None = 
 def _plain_report(entries: list[dict], title: str, notes: Sequence[str], error: BaseException) -> str:
     """What is left when the full report cannot be built: the notes, the reason, and each student's total."""
     reason = f"The full report could not be built ({type(error).__name__}: {str(error)[:300]}); grades.csv has every score."
-    rows = [[_e(e.get("submission", "")), _e(e.get("name", "")), _e((e.get("results") or {}).get("score", "")),
-             _e(e.get("status", ""))] for e in entries]
+    def total(entry: dict) -> str:
+        results = entry.get("results")
+        return _e(results.get("score", "")) if isinstance(results, dict) else ""
+
+    rows = [[_e(e.get("submission", "")), _e(e.get("name", "")), total(e), _e(e.get("status", ""))] for e in entries]
     body = _notes_section([*notes, reason]) + _table(["submission", "name", "total", "status"], rows, {2})
     return _page(title, body)
 
