@@ -148,8 +148,9 @@ def _grade_summary(submissions: list, outcome, outputs) -> int:
         shown = "; ".join(f"{i} ({why})" for i, why in list(failures.items())[:10])
         more = f"; and {len(failures) - 10} more" if len(failures) > 10 else ""
         print(f"error: {len(failures)} submission(s) could not be graded because of the grader or the cluster: "
-              f"{shown}{more}. Their students have no real grade yet: fix the cause (instructor_notes.txt of each "
-              "says more) and run the same command again; only these are graded again.", file=sys.stderr)
+              f"{shown}{more}. Their students have no real grade yet: fix the cause (see above; for grader-error and "
+              "no-sandbox, each one's instructor_notes.txt) and run the same command again: only these are graded "
+              "again.", file=sys.stderr)
         return 1
     return 0
 

@@ -124,7 +124,7 @@ def test_a_similarity_step_past_its_bounds_loses_nothing_else(tmp_path, monkeypa
     notebooks = {"alice": (honest_light_notebook(), MNIST, 2.0), "mallory": (bomb_notebook(), MNIST, 1.0)}
     submissions, manifests = save_class(tmp_path / "class", tmp_path / "out", notebooks)
     limits = outputs.CLASSROOM
-    for bound, reason in ((dict(similarity_seconds=0.05), "took more than 0.05 s"),
+    for bound, reason in ((dict(similarity_base_seconds=0.05, similarity_seconds_per_submission=0.0), "took more than 0.05 s"),
                           (dict(similarity_memory_bytes=8 * 1024**2), "more than 8 MB of memory")):
         monkeypatch.setattr(outputs, "CLASSROOM", dataclasses.replace(limits, **bound))
         written = write_class_outputs(submissions, manifests, BatchSettings(MNIST, tmp_path / "out"))

@@ -160,6 +160,11 @@ def _collect_results(client, completed, window: _Window, settings: BatchSettings
         window.fill(completed)
 
 
+def _not_submitted(outcome: BatchOutcome, todo: list[Submission], reason: str) -> None:
+    outcome.cluster_error = reason
+    outcome.lost.update({sub.id: "not submitted" for sub in todo})
+
+
 def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
     """Grade every submission not already graded with the same content, grader version and request."""
     from dask.distributed import as_completed
@@ -172,15 +177,20 @@ def grade_batch(submissions: list[Submission], settings: BatchSettings) -> Batch
         bar.close()
         outcome.seconds = time.perf_counter() - started
         return outcome
-    client, local = cluster.start_client(settings.scheduler, settings.workers, len(todo))
+    try:
+        client, local = cluster.start_client(settings.scheduler, settings.workers, len(todo))
+    except (OSError, TimeoutError) as error:  # no scheduler at that address
+        bar.close()
+        _not_submitted(outcome, todo, f"could not connect to the Dask scheduler at {settings.scheduler}: {error}")
+        outcome.seconds = time.perf_counter() - started
+        return outcome
     completed = as_completed()
     try:
         workers = _usable_workers(client, outcome, bar)
         size = 2 * len(workers or client.scheduler_info().get("workers", {}) or [1]) + 2
         _collect_results(client, completed, _Window(client, settings, todo, size, workers), settings, outcome, bar)
     except cluster.ClusterError as error:
-        outcome.cluster_error = str(error)
-        outcome.lost.update({sub.id: "not submitted: no worker could grade" for sub in todo})
+        _not_submitted(outcome, todo, str(error))
     except KeyboardInterrupt:
         outcome.interrupted = True
         client.cancel(list(completed.futures), force=True)

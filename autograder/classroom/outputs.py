@@ -84,8 +84,9 @@ def _similarity(members: list[Submission], manifests: dict[str, dict], assignmen
     """The similar pairs, computed in a bounded child process; None (and a note) when that fails."""
     files = {sub.id: sub.path for sub in members if sub.id in manifests}
     args = (files, assignment.student_notebook, assignment.notebook_name)
+    seconds = CLASSROOM.similarity_base_seconds + CLASSROOM.similarity_seconds_per_submission * len(files)
     try:
-        return run_bounded(similar_submissions, args, CLASSROOM.similarity_seconds, CLASSROOM.similarity_memory_bytes)
+        return run_bounded(similar_submissions, args, seconds, CLASSROOM.similarity_memory_bytes)
     except StepFailed as error:
         notes.append(f"Similarity of {assignment.name} was not computed: {error}. The grades are complete.")
         return None
