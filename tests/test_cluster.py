@@ -24,6 +24,7 @@ import nbformat
 from autograder.course.assignments import MNIST
 from autograder.course.paths import REPO
 
+from .repo_copy import copy_tracked_tree
 from .submissions import honest_light_notebook
 
 DASK = Path(sys.executable).with_name("dask")  # the environment's `dask` command
@@ -143,15 +144,20 @@ def test_workers_that_cannot_import_the_grader_are_refused_clearly(tmp_path):
     assert seconds < 120, seconds
 
 
-def test_a_worker_that_cannot_sandbox_makes_grade_fail_and_a_rerun_retries(tmp_path):
+def test_a_worker_that_cannot_sandbox_makes_grade_fail(tmp_path):
+    """And a worker of another grader version is named: every rerun would regrade everything."""
     submissions = light_class(tmp_path / "class")
+    other = copy_tracked_tree(tmp_path / "other-revision")
+    with (other / "autograder" / "limits.py").open("a") as limits:
+        limits.write("\n# another revision of the grader\n")
     with processes() as start:
         address = scheduler(start, tmp_path)
         no_bubblewrap = clean_environment(PATH=str(tmp_path / "empty-bin"))  # bwrap cannot be found
-        start([sys.executable, "-m", "autograder", "worker", address], REPO, tmp_path / "worker.log", env=no_bubblewrap)
+        start([sys.executable, "-m", "autograder", "worker", address], other, tmp_path / "worker.log", env=no_bubblewrap)
         wait_for_workers(address, 1)
         run = grade(str(submissions), "--out", str(tmp_path / "out"), "--scheduler", address, "--no-similarity")
     assert run.returncode == 1, run.stderr[-3000:]
+    assert "runs grader" in run.stderr and "install the same repository revision on every worker" in run.stderr
     assert "2 submission(s) could not be graded because of the grader or the cluster" in run.stderr
     assert "honest (no-sandbox)" in run.stderr and "q1_bug (no-sandbox)" in run.stderr
     statuses = {r["Submission"]: r["Status"] for r in csv.DictReader((tmp_path / "out" / "grades.csv").open())}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 
 from autograder.classroom.manifest import is_current
 from autograder.course.paths import REPO
+
+from .repo_copy import copy_tracked_tree
 
 # Run in the copy: the versions as they are, then with each edit (old text -> new text; "" old: append).
 VERSIONS_PER_EDIT = """
@@ -71,14 +72,7 @@ VERDICT = [
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
-    """A copy of every tracked file of the repository."""
-    root = tmp_path_factory.mktemp("repo")
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, (t.decode() for t in tracked)):
-        if (REPO / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, root / name)
-    return root
+    return copy_tracked_tree(tmp_path_factory.mktemp("repo"))
 
 
 def versions(root: Path, edits: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:

@@ -85,14 +85,16 @@ class _Window:
             completed.add(future)
 
 
-def _version_warning(outcome: BatchOutcome, worker: str, theirs: str, ours: str) -> None:
+def _version_warning(outcome: BatchOutcome, worker: str, theirs: str, ours: str, bar) -> None:
+    """Said once per batch: a worker whose grader differs makes every rerun regrade everything."""
     if theirs != ours and not outcome.warnings:
         outcome.warnings.append(f"warning: {worker} runs grader {theirs}, this machine {ours}: install the same "
                                 "repository revision on every worker, or every rerun regrades everything")
+        bar.write(outcome.warnings[-1])
 
 
 def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar) -> None:
-    _version_warning(outcome, "a worker", returned["grader_version"], version_for(returned.get("assignment")))
+    _version_warning(outcome, "a worker", returned["grader_version"], version_for(returned.get("assignment")), bar)
     try:
         manifest = save_result(settings.out, sub, digest, settings.requested, returned)
     except OSError as error:  # e.g. a full disk: the others still get graded
@@ -128,9 +130,7 @@ def _usable_workers(client, outcome: BatchOutcome, bar) -> list[str] | None:
         bar.write(f"warning: {problem}; it is left out")
     for address, versions in check.versions.items():
         for name, theirs in versions.items():
-            _version_warning(outcome, address, theirs, version_for(name))
-    for warning in outcome.warnings:
-        bar.write(warning)
+            _version_warning(outcome, address, theirs, version_for(name), bar)
     return check.usable if check.problems else None
 
 
