@@ -65,6 +65,11 @@ def _progress(total: int, done: int):
     return tqdm(total=total, initial=done, unit="notebook", desc="grading", dynamic_ncols=True, file=sys.stderr)
 
 
+def _say(bar, text: str) -> None:
+    """A line for the instructor on stderr, above the progress bar (stdout keeps the scores)."""
+    bar.write(text, file=sys.stderr)
+
+
 class _Window:
     """Keeps at most `size` gradings submitted, so a class's bytes are never all in memory at once."""
 
@@ -90,7 +95,7 @@ def _version_warning(outcome: BatchOutcome, worker: str, theirs: str, ours: str,
     if theirs != ours and not outcome.warnings:
         outcome.warnings.append(f"warning: {worker} runs grader {theirs}, this machine {ours}: install the same "
                                 "repository revision on every worker, or every rerun regrades everything")
-        bar.write(outcome.warnings[-1])
+        _say(bar, outcome.warnings[-1])
 
 
 def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar) -> None:
@@ -99,7 +104,7 @@ def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, dig
         manifest = save_result(settings.out, sub, digest, settings.requested, returned)
     except OSError as error:  # e.g. a full disk: the others still get graded
         outcome.lost[sub.id] = f"its result could not be written: {error}"
-        bar.write(f"error: could not write the result of {sub.id}: {error}")
+        _say(bar, f"error: could not write the result of {sub.id}: {error}")
         return
     outcome.manifests[sub.id] = manifest
     outcome.graded.append(sub.id)
@@ -127,7 +132,7 @@ def _usable_workers(client, outcome: BatchOutcome, bar) -> list[str] | None:
     """The workers to grade on (None: all of them); raises ClusterError when none can."""
     check = cluster.check_workers(client)
     for problem in check.problems:
-        bar.write(f"warning: {problem}; it is left out")
+        _say(bar, f"warning: {problem}; it is left out")
     for address, versions in check.versions.items():
         for name, theirs in versions.items():
             _version_warning(outcome, address, theirs, version_for(name), bar)
@@ -153,7 +158,7 @@ def _collect_results(client, completed, window: _Window, settings: BatchSettings
                 note = f"The Dask worker grading this submission failed: {type(error).__name__}: {error}"
                 returned = failed_payload(sub.id, settings.requested, note)
         if returned is None:
-            bar.write(f"not graded: {sub.id} ({outcome.lost[sub.id]}); rerun to grade it")
+            _say(bar, f"not graded: {sub.id} ({outcome.lost[sub.id]}); rerun to grade it")
         else:
             _record(settings, outcome, sub, digest, returned, bar)
         bar.update(1)
