@@ -134,3 +134,25 @@ PROFILES = {p.name: p for p in (LOCAL, GRADESCOPE)}
 GRADER_MEMORY_BYTES = GB // 2
 # A batch worker grades one submission at a time: the tree's memory plus the grader's own.
 WORKER_MEMORY_BYTES = LOCAL.tree.tree_memory_bytes + GRADER_MEMORY_BYTES
+
+
+@dataclass(frozen=True)
+class ClassroomLimits:
+    """What the class-level steps (collecting, the Dask cluster, similarity) take on the instructor's machine."""
+
+    archive_members: int = 20_000  # files in one class zip: a class of 1,000 with 20 files each
+    archive_bytes: int = 20 * GB  # what one class zip may unpack to
+    # Similarity reads at most this much of a submission's code: the lessons' reference solutions
+    # have 5-6 KB of code, and tokenizing costs ~16 µs per character here (64 KB: about 1 s).
+    similarity_code_chars: int = 64 * KB
+    similarity_tokens: int = 20_000  # the reference solution has about 1,500 tokens
+    # The whole similarity step runs in a child process with these bounds; past them the report
+    # says so and everything else is still written. Reading and fingerprinting one executed
+    # reference solution took 0.33 s with the machine's 2 cores overloaded (load 20), ~0.1 s idle.
+    similarity_base_seconds: float = 60.0
+    similarity_seconds_per_submission: float = 1.0
+    similarity_memory_bytes: int = 2 * GB  # a 64 MB notebook loads in ~0.5 GB
+    worker_wait_seconds: float = 120.0  # an external cluster must have a worker by then
+
+
+CLASSROOM = ClassroomLimits()
