@@ -1,9 +1,9 @@
 # After hidden inputs were sent, the student's functions raise a builtin exception from a line
 # number they choose: code compiled under an "<ipython-...>" file name with as many blank lines as
-# the value to send. The message shows the type and the line ("raised ValueError (line 255229)"), and a
-# line may be up to 999,999: ~20 bits per check, here the first two pixels of the hidden q1 image
-# (rng(1): 255, 228; q1 loses the two checks that raise, q3 one: 5.5) and the first five hidden q3 labels (rng(5): 6 8 0 8 4). A line number chosen
-# after a hidden input arrived is not a bounded value.
+# the value to send. The message shows the type and the line ("raised ValueError (line 255229)"), and
+# a line may be up to 999,999: ~20 bits per check, here the first two pixels of the hidden q1 image
+# (rng(1): 255, 228) and the first five hidden q3 labels (rng(5): 6 8 0 8 4). A line number chosen
+# after a hidden input arrived is not a bounded value. The checks that raise are lost (q1 two, q3 one).
 # score: 5.5
 # absent: line (255229|68085)
 # %%
