@@ -5,7 +5,8 @@
 # 3 s). The hidden checks run inside the judge's deadline only in name: the deadline is checked
 # before each check, never during one. Slow but correct functions (55 s per hidden call, each within
 # the 60 s probe limit of the test profile) use up 600 s of the 900 s judge budget, then q7's
-# predictions run past it. Every check must end within the judge's time (900 s in the test profile).
+# predictions run past it: measured, the judge took 1,812 s (one prediction ~1,200 s on a loaded
+# machine) against its 900 s. Every check must end within the judge's time.
 # score: 8
 # judge-seconds: 930
 # %%
