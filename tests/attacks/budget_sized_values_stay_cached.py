@@ -4,6 +4,7 @@
 # arrays, the third's file bytes and its decoded copy: 4 x 128 MB. The per-grading budget counts the
 # bytes taken in, not what the grader holds at once. Expected: the grader's peak within +500 MB of
 # the honest baseline (benchmarks/grader_memory.py). q5 is lost (total_params is not an int).
+# Measured: the grader peaked at 1,211 MB, +511 MB over the honest light notebook's 700 MB.
 # score: 6
 # %%
 size = 134_000_000 // 8

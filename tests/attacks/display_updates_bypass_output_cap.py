@@ -4,6 +4,7 @@
 # nbclient keeps them all in the grader's copy of the notebook. 300 ids x 3.9 MB = 1.2 GB kept by the
 # grader; with 20,000 ids the same cell asks for 78 GB. Expected: the grader's peak within +500 MB
 # of the honest baseline (benchmarks/grader_memory.py), the honest score kept.
+# Measured: the grader peaked at 1,858 MB, +1,158 MB over the honest light notebook's 700 MB.
 # score: honest
 # %%
 import time

@@ -5,6 +5,7 @@
 # before nbclient looks at the message, and queues up to 64 such messages while it is busy.
 # Expected: the grader's peak within +500 MB of the honest baseline (benchmarks/grader_memory.py),
 # the honest score kept.
+# Measured: the grader peaked at 2,510 MB, +1,810 MB over the honest light notebook's 700 MB.
 # score: honest
 # %%
 import time
