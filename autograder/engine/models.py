@@ -85,7 +85,12 @@ ACTIVATIONS = {
 }  # fmt: skip
 
 
+# TensorFlow's own functions as Keras records them (activation=tf.nn.softmax is "softmax_v2").
+ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax", "relu6": "relu6"}
+
+
 def _activation(value: Any) -> str:
+    value = ACTIVATION_ALIASES.get(value, value) if type(value) is str else value
     if value not in ACTIVATIONS or type(value) is not str:
         raise ModelRefused(f"an activation other than {', '.join(sorted(ACTIVATIONS))}")
     return value
@@ -238,9 +243,11 @@ NAMED_FUNCTIONS = {
 
 
 def _plain_json(value: Any, depth: int = 0) -> Any:
-    """Only the JSON-plain parts of a Keras config."""
+    """Only the JSON-plain parts of a Keras config (NumPy numbers as Python ones: Dropout(np.float64(0.2)))."""
     if depth > 8:
         return None
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        value = value.item()
     if value is None or type(value) in (bool, int, str):
         return value
     if type(value) is float:
@@ -267,6 +274,8 @@ def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | str:
         entry = {"class": name, **{key: _plain_json(config.get(key)) for key in LAYERS[name].settings if key in config}}
         if "activation" in entry:
             serialized = keras.activations.serialize(layer.activation)
+            if isinstance(serialized, dict) and serialized.get("class_name") == "function":  # tf.nn.softmax and the like
+                serialized = serialized.get("config")
             entry["activation"] = serialized if isinstance(serialized, str) else "custom"
         layers.append(entry)
     try:
@@ -335,8 +344,8 @@ def _keras_settings(name: str, settings: dict) -> dict:
 
 def _vetted(item: Any, classes: set[str], module: str) -> Any:
     """An allow-listed optimizer/loss/metric in its serialized form, reduced to what tests read; else "unknown"."""
-    if type(item) is str:
-        return item if item in NAMED_FUNCTIONS else "unknown"
+    if type(item) is str:  # "categorical_crossentropy", or a class name such as "CategoricalCrossentropy"
+        return item if item in NAMED_FUNCTIONS or item in classes else "unknown"
     # Keras records a loss or metric given as its function (keras.losses.categorical_crossentropy) as "builtins".
     if type(item) is not dict or item.get("module") not in (f"keras.{module}", "builtins", None):
         return "unknown"
