@@ -10,23 +10,28 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import zmq
+import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..limits import Profile
+from ..limits import IntakeLimits, Profile
 from . import wire
 from .sandbox import SandboxSpec, UidLease, command_prefix, end_user_processes, prepare_host_folders
 
@@ -63,10 +68,13 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class CappedClient(NotebookClient):
-    """nbclient that stops keeping output past a byte budget (a student may print gigabytes)."""
+    """nbclient that stops keeping output past a byte budget (a student may print gigabytes) and keeps no widget state."""
 
     output_budget: int = 0
     truncated: bool = False
+
+    def handle_comm_msg(self, outs, msg, cell_index):  # noqa: ANN001 (nbclient's signature)
+        """Widget messages are ignored: grading needs none, and nbclient would keep every one."""
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 (nbclient's signature)
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -77,6 +85,48 @@ class CappedClient(NotebookClient):
                 outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output truncated by the grader]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+class KernelLog:
+    """The kernel process's own stderr (TensorFlow's start-up lines, crashes), kept up to a cap for the instructor.
+
+    A pipe drained by a thread: the kernel never blocks on a full pipe, and whatever it writes past
+    the cap costs the grader nothing.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self._read_fd, self.write_fd = os.pipe()
+        self._cap, self._kept, self.dropped = cap, bytearray(), 0
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        with os.fdopen(self._read_fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                room = self._cap - len(self._kept)
+                self._kept += chunk[:room]
+                self.dropped += max(0, len(chunk) - room)
+
+    def started(self) -> None:
+        """The kernel has its copy of the pipe's write end; ours must close for the drain to end."""
+        os.close(self.write_fd)
+        self.write_fd = -1
+
+    def text(self, wait: float = 2.0) -> str:
+        if self.write_fd >= 0:
+            self.started()
+        self._thread.join(wait)
+        more = f"\n[{self.dropped} more bytes not kept]" if self.dropped else ""
+        return self._kept.decode("utf-8", errors="replace") + more
+
+
+def limited_context(intake: IntakeLimits) -> zmq.asyncio.Context:
+    """A ZeroMQ context whose sockets refuse oversized messages and queue few: an unread channel stays small."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, intake.message_bytes)
+    context.setsockopt(zmq.RCVHWM, intake.queued_messages)
+    context.setsockopt(zmq.LINGER, 0)
+    return context
 
 
 class SandboxedKernel:
@@ -96,15 +146,15 @@ class SandboxedKernel:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
         self.limits, self.intake = profile.time, profile.intake
-        self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"))
+        self.zmq_context = limited_context(self.intake)
+        self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"), context=self.zmq_context)
         self.km.sandbox_prefix = command_prefix(self.spec)
         self.km.connection_file = str(self.ipc / "kernel.json")
         self.km._kernel_spec = KernelSpec(
             argv=[], display_name="sandbox", language="python", interrupt_mode="message", env={}
         )
         self.client: CappedClient | None = None
-        self._probe_count = 0
-        self._judge_deadline: float | None = None
+        self.log: KernelLog | None = None
 
     def _copy_in(self, files: dict[str, Path | nbformat.NotebookNode]) -> None:
         for name, source in files.items():
@@ -133,14 +183,19 @@ class SandboxedKernel:
             startup_timeout=self.limits.kernel_start_seconds,
             iopub_timeout=self.limits.iopub_idle_seconds,
             record_timing=False,
+            store_widget_state=False,
         )
         self.client.output_budget = self.intake.output_bytes
-        # The kernel's own stdout/stderr (not the notebook's output) is noise for the grader. Its
-        # environment is set inside the command (bwrap --clearenv, or env -i): only PATH to start it.
+        # The kernel's own stderr (not the notebook's output) goes to a capped log for the instructor.
+        # Its environment is set inside the command (bwrap --clearenv, or env -i): only PATH to start it.
+        self.log = KernelLog(self.intake.kernel_log_bytes)
         self._context = self.client.setup_kernel(
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, stdout=subprocess.DEVNULL, stderr=self.log.write_fd
         )
-        self._context.__enter__()
+        try:
+            self._context.__enter__()
+        finally:
+            self.log.started()
 
     def _stop_kernel(self) -> None:
         run_sync(self.km.shutdown_kernel)(now=True)
@@ -157,6 +212,7 @@ class SandboxedKernel:
         except Exception:
             pass
         end_user_processes(self.spec.uid)  # daemons, fork bombs: nothing outlives grading
+        self.zmq_context.destroy(linger=0)
         self.lease.release()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -202,7 +258,7 @@ class SandboxedKernel:
         started = time.monotonic()
         assert self.client is not None
         try:
-            self.run_code(preamble, timeout=self.limits.cell_seconds)
+            self.run_code(preamble, timeout=self.limits.kernel_start_seconds)  # it imports Keras
         except (DeadKernelError, TimeoutError) as exc:
             report.kernel_alive = False
             report.cells.append(CellOutcome(0, "died", f"the kernel did not start ({exc})"))
@@ -253,67 +309,70 @@ class SandboxedKernel:
     # -- probes
 
     def install_probes(self) -> None:
-        """Load wire.py and probe_agent.py into the kernel as private modules."""
+        """Load wire.py, models.py and probe_agent.py into the kernel as private modules.
+
+        One statement whose value is None, run in a dictionary of its own: the student's namespace
+        (and IPython's `_` history) stays exactly as the notebook left it.
+        """
         here = Path(__file__).parent
-        sources = {f"_autograder_{name}": (here / f"{name}.py").read_text() for name in ("wire", "probe_agent")}
-        code = (
-            "import sys as _s, types as _t\n"
-            f"for _n, _src in {sources!r}.items():\n"
-            "    _m = _t.ModuleType(_n); _s.modules[_n] = _m; exec(compile(_src, _n, 'exec'), _m.__dict__)\n"
-            "del _s, _t, _n, _src, _m\n"
+        sources = {f"_autograder_{name}": (here / f"{name}.py").read_text() for name in ("models", "wire", "probe_agent")}
+        installer = (
+            "import sys, types\n"
+            "for name, source in SOURCES.items():\n"
+            "    module = types.ModuleType(name)\n"
+            "    sys.modules[name] = module\n"
+            "    exec(compile(source, name, 'exec'), module.__dict__)\n"
         )
+        code = f"__import__('builtins').exec({installer!r}, {{'SOURCES': {sources!r}}})"
         reply = self.run_code(code, timeout=self.limits.probe_seconds)
         if reply.get("status") != "ok":
-            raise RuntimeError(f"could not install the grader's probes: {reply.get('ename')}")
+            raise RuntimeError("could not install the grader's probes")
 
-    def _exchange(self) -> tuple[Path, Path]:
-        """A request file only the grader can write, and a fresh name for the kernel's answer."""
-        self._probe_count += 1
-        answer = self.ipc / f"answer-{self._probe_count}.npz"
-        answer.unlink(missing_ok=True)
-        return self.requests / f"request-{self._probe_count}.npz", answer
-
-    def _ask(self, code: str, answer: Path) -> Any:
-        if self._judge_deadline is None:
-            self._judge_deadline = time.monotonic() + self.limits.judge_seconds
-        remaining = self._judge_deadline - time.monotonic()
-        if remaining <= 0:
-            raise wire.StudentError("the time for grading this notebook's answers ran out")
+    def _ask(self, code: str, answer: Path, timeout: float, read: Callable[[str], Any]) -> dict:
+        """Run one probe and read its answer; every failure is the student's, in words that carry nothing of theirs."""
         if not self.alive:
             raise wire.StudentError("the notebook's kernel is no longer running")
-        timeout = min(self.limits.probe_seconds, remaining)
         try:
-            reply = self.run_code(code, timeout=timeout)
+            self.run_code(code, timeout=timeout)
         except TimeoutError:
             self._interrupt()
             raise wire.StudentError(f"it did not finish within {timeout:.0f} s") from None
-        if not answer.exists():
-            raise wire.StudentError(f"the kernel gave no answer ({reply.get('ename') or reply.get('status')})")
+        except DeadKernelError:
+            raise wire.StudentError("the notebook's kernel stopped while the grader was reading its answers") from None
         try:
-            return wire.read(str(answer))
+            return _checked_envelope(read(str(answer)))
         finally:
-            answer.unlink(missing_ok=True)
+            _discard(answer)
 
-    def fetch(self, name: str) -> dict:
+    def _answer_path(self) -> Path:
+        """A fresh, unguessable name for the kernel's next answer (nothing can be planted there in advance)."""
+        return self.ipc / f"answer-{secrets.token_hex(8)}"
+
+    def fetch(self, name: str, timeout: float, read: Callable[[str], Any]) -> dict:
         """The student's global `name` as an envelope: status missing/ok, callable, value."""
-        _, answer = self._exchange()
-        envelope = self._ask(f"__import__('_autograder_probe_agent').fetch({name!r}, {str(answer)!r})", answer)
-        return _checked_envelope(envelope)
+        answer = self._answer_path()
+        return self._ask(f"__import__('_autograder_probe_agent').fetch({name!r}, {str(answer)!r})", answer, timeout, read)
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> dict:
-        request, answer = self._exchange()
+    def call(self, name: str, args: tuple, kwargs: dict, timeout: float, read: Callable[[str], Any]) -> dict:
+        """Call the student's function on copies of the grader's arguments; returns its envelope."""
+        request, answer = self.requests / f"request-{secrets.token_hex(8)}", self._answer_path()
         wire.write((list(args), kwargs), str(request))
-        request.chmod(0o644)
         try:
-            envelope = self._ask(
-                f"__import__('_autograder_probe_agent').call({name!r}, {str(request)!r}, {str(answer)!r})", answer
-            )
+            code = f"__import__('_autograder_probe_agent').call({name!r}, {str(request)!r}, {str(answer)!r})"
+            return self._ask(code, answer, timeout, read)
         finally:
-            request.unlink(missing_ok=True)
-        return _checked_envelope(envelope)
+            _discard(request)
+
+
+def _discard(path: Path) -> None:
+    """Remove a probe's file if it is there; whatever the kernel put in its place, never fail."""
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def _checked_envelope(envelope: Any) -> dict:
     if type(envelope) is not dict or envelope.get("status") not in ("ok", "missing", "error"):
-        raise wire.PlainDataError("malformed answer from the kernel")
+        raise wire.PlainDataError("the kernel's answer is malformed")
     return envelope

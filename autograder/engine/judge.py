@@ -1,90 +1,108 @@
-"""Judge stage: run the hidden tests in the grader's process against the student's answers.
+"""Judge stage: run the tests in the grader's process against the student's answers.
 
 The tests are the exception-based otter test files generated from the master notebook. Their
 arguments resolve through :class:`KernelNamespace`: each student name is fetched from the live
-kernel as plain data, and each student function becomes a :class:`FunctionProxy` whose calls
-run in the sandboxed kernel. Failure messages are the tests' own assertion messages, never
-their code.
+kernel as plain data (wire.py), and each student function becomes a :class:`FunctionProxy`
+whose calls run in the sandboxed kernel. The grader's own objects never change: a call sends
+copies, and the arguments as the student's function left them come back as new objects in
+``proxy.arguments_after_call``.
+
+What the student reads is built so that it cannot carry the hidden inputs back out:
+
+1. every public check runs first, before the kernel has received any hidden input: there the
+   student's own exception messages are shown (they help honest students);
+2. then every global value the hidden checks need is fetched, still before any hidden input;
+3. then the hidden checks run; text the kernel produces from now on (exception messages, type
+   names, strings its functions return) never reaches a message: exceptions show a type from
+   Python's own list and a line number, strings received are cut out of the message, and every
+   message is cut to a fixed length.
+
+Everything the grader takes from the kernel is charged to one :class:`wire.Budget` per judgement,
+and all probes share one deadline.
 """
 
 from __future__ import annotations
 
+import builtins
+import inspect
 import re
-from collections.abc import Collection, Iterator, Mapping
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from otter.test_files.exception_test import ExceptionTestFile
 
+from ..limits import LOCAL, IntakeLimits, TimeLimits
+from . import wire
 from .results import CaseResult
-from .wire import PlainDataError, StudentError
+from .wire import BudgetExceeded, PlainDataError, StudentError
+
+BUILTIN_ERRORS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
 
 
 class MissingName(LookupError):
     """The notebook never defined a name a test needs."""
 
 
+class JudgeTimeout(Exception):
+    """The time for checking this notebook ran out."""
+
+
 class FunctionProxy:
     """Calls the student's function inside the sandboxed kernel; returns plain data only."""
 
-    def __init__(self, kernel: Any, name: str) -> None:
-        self._kernel, self.__name__ = kernel, name
+    def __init__(self, namespace: KernelNamespace, name: str) -> None:
+        self._namespace, self.__name__ = namespace, name
+        self.arguments_after_call: tuple = ()  # the positional arguments as the function left them
+        self.keyword_arguments_after_call: dict = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        envelope = self._kernel.call(self.__name__, args, kwargs)
-        if envelope["status"] != "ok":
-            where = f" ({envelope.get('where')})" if envelope.get("where") else ""
-            raise StudentError(f"{self.__name__} raised {envelope.get('type')}{where}", str(envelope.get("message")))
-        _copy_back(args, envelope.get("args"))
+        envelope = self._namespace.call(self.__name__, args, kwargs)
+        after, keywords = envelope.get("args"), envelope.get("kwargs")
+        self.arguments_after_call = tuple(after) if type(after) is list and len(after) == len(args) else ()
+        self.keyword_arguments_after_call = keywords if type(keywords) is dict else {}
         return envelope.get("value")
 
     def __repr__(self) -> str:
         return f"<function {self.__name__}>"
 
 
-def _copy_back(originals: tuple, after: Any) -> None:
-    """Make the student's changes to array arguments visible, so tests can catch mutation."""
-    if type(after) is not list:
-        return
-    for original, changed in zip(originals, after, strict=False):
-        if type(original) is not np.ndarray or type(changed) is not np.ndarray or not original.flags.writeable:
-            continue
-        if changed.shape != original.shape and changed.size == original.size:
-            try:
-                original.shape = changed.shape
-            except AttributeError:
-                continue
-        if changed.shape == original.shape and changed.dtype == original.dtype:
-            np.copyto(original, changed)
-
-
 class KernelNamespace(Mapping):
-    """The student's globals, as the tests see them: proxies and plain data."""
+    """The student's globals, as the tests see them: proxies and plain data, within a budget and a deadline."""
 
-    def __init__(self, kernel: Any, trusted: dict[str, Any], unavailable: str = "") -> None:
-        self._kernel, self._trusted, self._cache = kernel, trusted, {}
-        self._unavailable = unavailable  # why the kernel cannot be asked, if it cannot
+    def __init__(
+        self,
+        kernel: Any,
+        trusted: dict[str, Any],
+        unavailable: str = "",
+        intake: IntakeLimits = LOCAL.intake,
+        time_limits: TimeLimits = LOCAL.time,
+    ) -> None:
+        self._kernel, self._trusted, self._unavailable = kernel, trusted, unavailable
+        self._intake, self._time = intake, time_limits
+        self._cache: dict[str, Any] = {}  # name -> value, proxy, or the exception its fetch raised
+        self.budget = wire.Budget(intake.grading_bytes, intake.grading_items)
+        self.deadline = time.monotonic() + time_limits.judge_seconds
+        self.hidden = False  # True once a hidden input may have reached the kernel
+        self.received_text: list[str] = []  # strings the kernel sent during the current hidden check
+
+    # -- the Mapping the tests read
 
     def __getitem__(self, name: str) -> Any:
         if name in self._trusted:
             return self._trusted[name]
         if name not in self._cache:
-            self._cache[name] = self._fetch(name)
-        return self._cache[name]
+            self._cache[name] = self._fetch_or_error(name)
+        found = self._cache[name]
+        if isinstance(found, BaseException):
+            raise found
+        return found
 
     def get(self, name: str, default: Any = None) -> Any:
         return self[name]
-
-    def _fetch(self, name: str) -> Any:
-        if self._unavailable:
-            raise StudentError(self._unavailable)
-        envelope = self._kernel.fetch(name)
-        if envelope["status"] == "missing":
-            raise MissingName(name)
-        if envelope["status"] == "error":
-            raise StudentError(f"reading `{name}` failed: {envelope.get('type')}: {envelope.get('message')}")
-        return FunctionProxy(self._kernel, name) if envelope.get("callable") else envelope.get("value")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._trusted)
@@ -92,18 +110,119 @@ class KernelNamespace(Mapping):
     def __len__(self) -> int:
         return len(self._trusted)
 
+    # -- phases
 
-def describe_failure(exc: BaseException, hidden: bool) -> str:
+    def enter_hidden_phase(self, names: Collection[str]) -> None:
+        """Fetch every global the hidden checks read, then forget what they do not read.
+
+        Values fetched now were computed before any hidden input reached the kernel, so their
+        text may be shown; after this, nothing fetched later is.
+        """
+        for name in names:
+            if name not in self._trusted and name not in self._cache:
+                self._cache[name] = self._fetch_or_error(name)
+        for name in [n for n in self._cache if n not in names]:
+            del self._cache[name]  # e.g. the public checks' test images: not kept for the rest
+        self.hidden = True
+
+    def start_check(self) -> None:
+        self.received_text = []
+        if time.monotonic() > self.deadline:
+            raise JudgeTimeout()
+
+    # -- talking to the kernel
+
+    def _timeout(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise JudgeTimeout()
+        return min(self._time.probe_seconds, remaining)
+
+    def _read(self, path: str) -> Any:
+        return wire.read(path, self._intake, self.budget)
+
+    def _fetch_or_error(self, name: str) -> Any:
+        try:
+            return self._fetch(name)
+        except (MissingName, StudentError, PlainDataError, JudgeTimeout) as error:
+            return error
+
+    def _fetch(self, name: str) -> Any:
+        if self._unavailable:
+            raise StudentError(self._unavailable)
+        envelope = self._kernel.fetch(name, self._timeout(), self._read)
+        if envelope["status"] == "missing":
+            raise MissingName(name)
+        if envelope["status"] == "error":
+            raise self._student_error(f"reading `{name}` failed", envelope)
+        if self.hidden:
+            _collect_text(envelope.get("value"), self.received_text)
+        return FunctionProxy(self, name) if envelope.get("callable") is True else envelope.get("value")
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> dict:
+        if self._unavailable:
+            raise StudentError(self._unavailable)
+        envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+        if envelope["status"] != "ok":
+            raise self._student_error(f"{name} raised", envelope)
+        if self.hidden:
+            for part in ("value", "args", "kwargs"):
+                _collect_text(envelope.get(part), self.received_text)
+        return envelope
+
+    def _student_error(self, what: str, envelope: dict) -> StudentError:
+        """The student's exception: its type and line; its own text only while no hidden input was sent."""
+        kind, line = envelope.get("type"), envelope.get("line")
+        if self.hidden:
+            kind = kind if kind in BUILTIN_ERRORS else "an exception of its own type"
+        elif type(kind) is not str or not kind.isidentifier():
+            kind = "an exception"
+        where = f" (line {line})" if type(line) is int and 0 < line < 1_000_000 else ""
+        detail = envelope.get("message") if type(envelope.get("message")) is str else ""
+        return StudentError(f"{what} {kind[:60]}{where}", detail)
+
+
+def _collect_text(value: Any, found: list[str]) -> None:
+    """Every string inside a received value (keys included)."""
+    if type(value) is str:
+        found.append(value)
+    elif type(value) in (list, tuple):
+        for item in value:
+            _collect_text(item, found)
+    elif type(value) is dict:
+        for key, item in value.items():
+            found.append(key)
+            _collect_text(item, found)
+
+
+def _without_received_text(message: str, received: list[str]) -> str:
+    """Cut the kernel's strings out of a message (quoted, and bare when long enough to mean anything)."""
+    for text in sorted(set(received), key=len, reverse=True):
+        for form in {repr(text), repr(text).replace("'", '"')}:
+            message = message.replace(form, "'…'")
+        if len(text) >= 4:
+            message = message.replace(text, "…")
+    return message
+
+
+def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LOCAL.intake) -> str:
     """A student-facing message: the test's own words, or what went wrong with the answer."""
     if isinstance(exc, AssertionError):
         return str(exc) or "This check failed."
     if isinstance(exc, MissingName):
         return f"`{exc.args[0]}` is not defined. Run the cell that defines it, and check its spelling."
+    if isinstance(exc, JudgeTimeout):
+        return "The grader's time for checking this notebook's answers ran out before this check."
     if isinstance(exc, StudentError):
-        detail = f": {exc.detail[:500]}" if exc.detail and not hidden else ""
+        detail = f": {exc.detail[: intake.student_error_chars]}" if exc.detail and not hidden else ""
         return f"Running your code failed: {exc}{detail}"
+    if isinstance(exc, BudgetExceeded):
+        return (
+            f"Your answers are larger than the grader accepts from one notebook ({intake.grading_bytes // 1024**2} MB "
+            "in total): keep large arrays out of the values and function results the checks read."
+        )
     if isinstance(exc, PlainDataError):
-        return f"Your answer could not be read by the grader: {exc}"
+        return f"Your answer could not be read by the grader: {exc}."
     return f"Your answer has an unexpected type or value ({type(exc).__name__}: {str(exc)[:300]})."
 
 
@@ -126,19 +245,42 @@ def empty_results(tests_dir: Path, message: str) -> list[CaseResult]:
     ]
 
 
-def judge(tests_dir: Path, namespace: Mapping, questions: Collection[str] | None = None) -> list[CaseResult]:
-    """Run every test case of every question file (or of `questions`); never raises for the student's answers."""
-    results = []
-    for test_file in question_files(tests_dir):
-        if questions is not None and test_file.name not in questions:
-            continue
-        for tc in test_file.test_cases:
-            title = case_title(tc.body.test_func)
-            try:
-                tc.body.call_func(namespace)
-            except Exception as exc:
-                message = describe_failure(exc, tc.hidden)
-                results.append(CaseResult(test_file.name, title, 0.0, float(tc.points), tc.hidden, message))
-            else:
-                results.append(CaseResult(test_file.name, title, float(tc.points), float(tc.points), tc.hidden, "passed"))
-    return results
+def _parameters(test_function: Callable) -> list[str]:
+    return list(inspect.signature(test_function).parameters)
+
+
+def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: IntakeLimits) -> CaseResult:
+    title, points = case_title(tc.body.test_func), float(tc.points)
+    try:
+        namespace.start_check()
+        tc.body.call_func(namespace)
+    except Exception as exc:
+        message, note = describe_failure(exc, namespace.hidden, intake), ""
+        if namespace.hidden:
+            message = _without_received_text(message, namespace.received_text)
+            if isinstance(exc, StudentError) and exc.detail:  # the student's own text: for the instructor only
+                note = f"{exc}: {exc.detail[: intake.student_error_chars]}"
+        if len(message) > intake.message_chars:
+            message = message[: intake.message_chars - 1] + "…"
+        return CaseResult(question, title, 0.0, points, tc.hidden, message, note)
+    return CaseResult(question, title, points, points, tc.hidden, "passed")
+
+
+def judge(tests_dir: Path, namespace: KernelNamespace, questions: Collection[str] | None = None) -> list[CaseResult]:
+    """Run the checks of every question (or of `questions`), public ones first; never raises for the answers."""
+    intake = namespace._intake
+    cases = [
+        (position, test_file.name, tc)
+        for position, (test_file, tc) in enumerate(
+            (f, tc) for f in question_files(tests_dir) if questions is None or f.name in questions for tc in f.test_cases
+        )
+    ]
+    results: dict[int, CaseResult] = {}
+    for position, question, tc in (c for c in cases if not c[2].hidden):
+        results[position] = _run_case(question, tc, namespace, intake)
+    hidden = [c for c in cases if c[2].hidden]
+    if hidden:
+        namespace.enter_hidden_phase({name for _, _, tc in hidden for name in _parameters(tc.body.test_func)})
+    for position, question, tc in hidden:
+        results[position] = _run_case(question, tc, namespace, intake)
+    return [results[position] for position, _, _ in cases]

@@ -22,7 +22,7 @@ from .execute import ExecutionReport, SandboxedKernel
 from .judge import KernelNamespace, empty_results, judge
 from .load import SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
-from .results import CaseResult, GradeResult, Status
+from .results import CaseResult, GradeResult, Status, test_name
 from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available
 
 
@@ -53,18 +53,17 @@ class GradingOptions:
 
 
 def preamble(seed: int) -> str:
-    """Runs in the kernel before the student's first cell: seed everything."""
-    return (
-        "import random as _r, numpy as _np\n"
-        f"_r.seed({seed}); _np.random.seed({seed})\n"
+    """Runs in the kernel before the student's first cell: seed everything, in a namespace of its own."""
+    code = (
+        "import random, numpy\n"
+        f"random.seed({seed}); numpy.random.seed({seed})\n"
         "try:\n"
-        "    import keras as _k\n"
-        f"    _k.utils.set_random_seed({seed})\n"
-        "    del _k\n"
+        "    import keras\n"
+        f"    keras.utils.set_random_seed({seed})\n"
         "except ImportError:\n"
         "    pass\n"
-        "del _r, _np\n"
     )
+    return f"__import__('builtins').exec({code!r}, {{}})"
 
 
 def summarize_execution(report: ExecutionReport) -> tuple[Status, list[str]]:
@@ -161,6 +160,8 @@ class LiveSubmission:
     def __exit__(self, *exc: object) -> None:
         if self.kernel is not None:
             self.kernel.close()
+            if self.kernel.log is not None:
+                self.result.kernel_log = self.kernel.log.text()
 
     def namespace(self) -> KernelNamespace:
         """A fresh view of the student's globals as the tests see them (probes installed on first use).
@@ -175,13 +176,15 @@ class LiveSubmission:
                     self.kernel.install_probes()
                 except Exception:
                     self._unavailable = "the notebook stopped the grader from reading its answers"
-        return KernelNamespace(self.kernel, {"np": np}, self._unavailable)
+        profile = self.options.profile
+        return KernelNamespace(self.kernel, {"np": np}, self._unavailable, profile.intake, profile.time)
 
     def judge(self, questions: Collection[str] | None = None) -> list[CaseResult]:
         """Run the checks of `questions` (default: all) against the live kernel."""
         mark = time.perf_counter()
         cases = judge(self.options.task.tests_dir, self.namespace(), questions)
         self.result.stages["probe + judge"] = time.perf_counter() - mark
+        self.result.instructor_notes += [f"{test_name(c.question, c.name)}: {c.note}" for c in cases if c.note]
         return cases
 
 

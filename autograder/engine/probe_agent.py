@@ -1,7 +1,9 @@
 """Runs inside the student's kernel, after their notebook: answers the grader's probes.
 
-The grader sends this file's source (and wire.py's) into the kernel; every answer is written
-with wire.write into the exchange folder. Nothing here is trusted by the grader.
+The grader loads this file's source (with wire.py's and models.py's) into the kernel as private
+modules, never into the student's namespace. Each probe writes one answer file with wire.write.
+Nothing here is trusted by the grader: a student can replace any of it, and the grader checks
+every answer it reads.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ def _namespace() -> dict:
 
 
 def _failure(exc: BaseException) -> dict:
+    """What went wrong in the student's code: its type, its message and the line in their notebook."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "ipykernel_" in f.filename or "<ipython" in f.filename]
-    where = f"line {frames[-1].lineno} of {frames[-1].name}" if frames else ""
-    return {"status": "error", "type": type(exc).__name__, "message": str(exc)[:1000], "where": where}
+    try:
+        message = str(exc)[:1000]
+    except Exception:  # an exception whose __str__ raises
+        message = ""
+    return {"status": "error", "type": type(exc).__name__, "message": message, "line": frames[-1].lineno if frames else None}
+
+
+def _answer(envelope: dict, out_path: str) -> None:
+    try:
+        wire.write(envelope, out_path)
+    except Exception as exc:
+        wire.write(_failure(exc), out_path)
 
 
 def fetch(name: str, out_path: str) -> None:
@@ -31,25 +44,17 @@ def fetch(name: str, out_path: str) -> None:
         envelope: dict[str, Any] = {"status": "missing"}
     else:
         value = namespace[name]
-        is_model = wire._is_keras_model(value)
-        envelope = {"status": "ok", "callable": callable(value) and not is_model, "value": None}
-        if not envelope["callable"]:
-            envelope["value"] = value
-    try:
-        wire.write(envelope, out_path)
-    except Exception as exc:
-        wire.write(_failure(exc), out_path)
+        is_callable = callable(value) and not wire.is_keras_model(value)
+        envelope = {"status": "ok", "callable": is_callable, "value": None if is_callable else value}
+    _answer(envelope, out_path)
 
 
 def call(name: str, request_path: str, out_path: str) -> None:
-    """Call the student's function with the grader's arguments; return the result and the arguments."""
+    """Call the student's function with the grader's arguments; answer the result and the arguments after the call."""
     try:
         args, kwargs = wire.read(request_path)
         result = _namespace()[name](*args, **kwargs)
-        envelope = {"status": "ok", "value": result, "args": list(args)}
+        envelope = {"status": "ok", "value": result, "args": list(args), "kwargs": kwargs}
     except BaseException as exc:  # noqa: B036  the student's KeyboardInterrupt or SystemExit is an answer too
         envelope = _failure(exc)
-    try:
-        wire.write(envelope, out_path)
-    except Exception as exc:
-        wire.write(_failure(exc), out_path)
+    _answer(envelope, out_path)

@@ -54,6 +54,8 @@ def result_files(result: GradeResult, config: dict) -> dict[str, str]:
     }
     if result.instructor_notes:
         files["instructor_notes.txt"] = "\n".join(result.instructor_notes) + "\n"
+    if result.kernel_log.strip():
+        files["kernel_log.txt"] = result.kernel_log
     return files
 
 

@@ -64,6 +64,7 @@ class CaseResult:
     max_score: float
     hidden: bool
     message: str
+    note: str = ""  # for the instructor only (e.g. the student's exception text in a hidden check)
 
     @property
     def passed(self) -> bool:
@@ -77,6 +78,7 @@ class GradeResult:
     status: Status = Status.GRADED
     summary: list[str] = field(default_factory=list)  # shown to the student
     instructor_notes: list[str] = field(default_factory=list)  # never shown to the student
+    kernel_log: str = ""  # the kernel process's own stderr, capped; for the instructor
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
 

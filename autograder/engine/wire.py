@@ -1,71 +1,88 @@
-"""Plain data across the sandbox wall: a strict codec for values and Keras models.
+"""The wire codec between the student's kernel and the grader: plain data only, within a budget.
 
 This module runs on both sides. The grader imports it; its source is also executed inside the
-student's kernel, where it encodes answers (and decodes the grader's arguments). A value
-crosses as one .npz file: a JSON tree under ``__meta__`` plus numeric arrays, read with
-``allow_pickle=False``. Only these kinds exist: None, bool, int, float, str, list, tuple,
-dict with str keys, numeric ndarrays and numpy scalars, and Keras Sequential models described
-as layers from an allow-list plus their weights. Everything else becomes an opaque
-:class:`StudentObject` that only knows its type's name.
+student's kernel, where it encodes answers (and decodes the grader's arguments). A value crosses
+as one file in a format of our own, so that reading it can be bounded before anything is parsed:
+
+    b"AGWIRE1\\n" | meta length (8 bytes, little-endian) | meta (UTF-8 JSON) | raw array bytes
+
+The meta holds a tree of nodes (:data:`KINDS`) and a table of arrays (dtype, shape, offset).
+Only these kinds exist: None, bool, int, float, str, list, tuple, dict with str keys, numeric
+arrays, Keras Sequential models (a spec checked by models.py plus weight arrays), and
+placeholders for everything else: an opaque object that knows only a type name from a fixed
+vocabulary, or a refusal with a reason code. NumPy scalars (and 0-d tensors) cross as the
+Python values they stand for: ``np.mean(...)`` is a float, ``np.int64(5)`` an int.
 
 The kernel side can be tampered with by the student, so :func:`read` re-checks everything
-and builds fresh objects of exact builtin types: what the grader gets back can be wrong,
-but never anything but plain data.
+against :class:`IntakeLimits`-like limits and a per-grading :class:`Budget`, and builds fresh
+objects of exact builtin types: what the grader gets back can be wrong, but never anything but
+plain data, and never more of it than the limits allow.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
 import stat
+import struct
 import sys
-import zipfile
 from typing import Any
 
 import numpy as np
 
-MAX_FILE_BYTES = 768 * 1024**2
-MAX_DEPTH = 16
-MAX_ITEMS = 100_000
-MAX_TEXT = 200_000
-MAX_META_BYTES = 16 * 1024**2
-MAX_LAYERS = 64
-NUMERIC_KINDS = "biuf"
+try:  # in the grader, a package module; in the kernel, loaded by source beside this one
+    from . import models
+except ImportError:
+    import _autograder_models as models  # type: ignore[no-redef]
 
-# Allow-lists for rebuilding models: what the lesson's networks (and reasonable variants) use.
-LAYER_KEYS = {
-    "Dense": ("units", "activation", "use_bias"),
-    "Dropout": ("rate",),
-    "Flatten": (),
-    "Activation": ("activation",),
-    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+MAGIC = b"AGWIRE1\n"
+HEADER = struct.Struct("<Q")
+DTYPES = {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
+KINDS = ("none", "bool", "int", "float", "str", "list", "tuple", "dict", "ndarray", "model", "function", "opaque", "refused")
+
+# Type names an opaque value may show; any other name shows as "object" (a name is text the
+# student chooses, and could otherwise carry what their function was given).
+TYPE_NAMES = {
+    "object", "dict", "list", "tuple", "function", "method", "builtin_function_or_method", "type", "module", "set",
+    "frozenset", "bytes",
+    "bytearray", "complex", "range", "generator", "map", "filter", "zip", "NoneType", "ndarray", "matrix",
+    "EagerTensor", "Tensor", "Variable", "KerasVariable", "KerasTensor", "DataFrame", "Series", "Index",
+    "Functional", "Model", "Sequential", "History", "Dense", "Layer", "str_", "bytes_", "datetime64", "timedelta64",
+    "Counter", "defaultdict", "OrderedDict", "deque", "dict_keys", "dict_values", "dict_items", "Figure", "Axes",
+}  # fmt: skip
+
+# Why a value did not cross (codes the kernel side sends; messages are the grader's own words).
+REFUSALS = {
+    "int-too-large": "an integer with more digits than the grader reads",
+    "text-too-long": "a string longer than the grader reads",
+    "array-dtype": "an array of a kind the grader does not read (only numbers and booleans cross)",
+    "array-rank": "an array with more dimensions than the grader reads",
+    "too-deep": "a value nested more deeply than the grader reads",
+    "model-class": "a model that is not a keras.Sequential",
+    "model-layer": f"a model with a layer the grader cannot rebuild (supported: {models.SUPPORTED})",
+    "model-unbuilt": "a model whose input shape is unknown: start it with keras.Input(shape=...)",
 }
-ACTIVATIONS = {
-    "relu", "softmax", "sigmoid", "tanh", "linear", "elu", "selu", "gelu", "softplus", "softsign",
-    "swish", "silu", "leaky_relu", "relu6", "exponential", "hard_sigmoid", "mish", "log_softmax",
-}  # fmt: skip
-OPTIMIZERS = {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion"}
-LOSSES = {
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "MeanSquaredError",
-    "MeanAbsoluteError", "KLDivergence", "Hinge", "CategoricalHinge", "Poisson", "Huber",
-}  # fmt: skip
-METRICS = {
-    "CategoricalAccuracy", "SparseCategoricalAccuracy", "BinaryAccuracy", "Accuracy", "TopKCategoricalAccuracy",
-    "AUC", "Precision", "Recall", "MeanSquaredError", "MeanAbsoluteError",
-}  # fmt: skip
-NAMED_FUNCTIONS = {
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
-    "mean_absolute_error", "mse", "mae", "kl_divergence", "hinge", "categorical_hinge", "poisson", "huber",
-    "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
-    "top_k_categorical_accuracy", "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-    "ftrl", "lion",
-}  # fmt: skip
 
 
 class PlainDataError(ValueError):
     """A value that cannot cross the wall (too big, malformed, or of a forbidden kind)."""
+
+
+class BudgetExceeded(PlainDataError):
+    """This grading has taken in all the answer data the grader accepts from one notebook."""
+
+
+class StudentError(Exception):
+    """The student's code raised while the grader called it.
+
+    `detail` (the exception's own text) may echo the grader's inputs: the judge shows it only
+    before any hidden input was sent.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class StudentObject:
@@ -77,322 +94,301 @@ class StudentObject:
         return f"<{self.type_name} object>"
 
 
-def opaque(type_name: str) -> StudentObject:
-    """A fresh, behaviourless object whose type is named like the student's value."""
-    name = type_name if type_name.isidentifier() else "object"
-    return type(name, (StudentObject,), {"type_name": name})()
+_OPAQUE_TYPES: dict[str, type] = {}
 
 
-class StudentError(Exception):
-    """The student's code raised while the grader called it.
+def opaque(type_name: Any) -> StudentObject:
+    """A fresh, behaviourless object named like the student's value (names from TYPE_NAMES only)."""
+    name = type_name if type_name in TYPE_NAMES else "object"
+    if name not in _OPAQUE_TYPES:  # one class per name: a flood of odd values cannot grow the grader
+        _OPAQUE_TYPES[name] = type(name, (StudentObject,), {"type_name": name})
+    return _OPAQUE_TYPES[name]()
 
-    `detail` (the exception's own message) may echo the grader's inputs, so it is shown only
-    for public checks.
-    """
 
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
+class _KernelDefaults:
+    """Limits for reading the grader's own requests inside the kernel (trusted data)."""
+
+    answer_bytes = 1 << 40
+    meta_bytes = 1 << 40
+    answer_items = 1 << 40
+    depth = 64
+    text_chars = 1 << 40
+    int_digits = 1 << 20
+    array_dims = 32
+    layers = 1 << 20
+    parameters = 1 << 60
+    macs_per_input = 1 << 60
+
+
+class Budget:
+    """What one grading may still take in from the kernel: bytes and items, across all answers."""
+
+    def __init__(self, total_bytes: int, total_items: int) -> None:
+        self.bytes_left, self.items_left = total_bytes, total_items
+
+    def take(self, nbytes: int = 0, items: int = 0) -> None:
+        """Charge an answer; once anything was refused, everything after is too (one clear verdict)."""
+        self.bytes_left -= nbytes
+        self.items_left -= items
+        if self.bytes_left < 0 or self.items_left < 0:
+            self.bytes_left = self.items_left = -1
+            raise BudgetExceeded("this notebook's answers are larger than the grader accepts in total")
 
 
 # ---------------------------------------------------------------- encoding (both sides)
 
 
+def _numpy_value(value: Any) -> Any:
+    """Tensors and NumPy scalars as NumPy arrays or Python scalars; anything else unchanged."""
+    module = type(value).__module__.split(".")[0]
+    if module in ("tensorflow", "keras") and callable(getattr(value, "numpy", None)):
+        try:
+            value = np.asarray(value.numpy())
+        except Exception:
+            return value
+        if value.ndim == 0:
+            value = value[()]
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        if value.dtype.kind == "U":
+            return str(value)
+        if value.dtype.kind == "b":
+            return bool(value)
+        if value.dtype.kind in "iu":
+            return int(value)
+        if value.dtype.kind == "f":
+            return float(value)
+    return value
+
+
+def _refused(code: str) -> dict:
+    return {"kind": "refused", "code": code}
+
+
 class _Encoder:
     def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: list[np.ndarray] = []
 
-    def array(self, value: np.ndarray) -> str:
-        key = f"a{len(self.arrays)}"
-        self.arrays[key] = np.ascontiguousarray(value)
-        return key
+    def array(self, value: np.ndarray) -> int:
+        dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder == ">" else value.dtype
+        self.arrays.append(value.astype(dtype, copy=False))
+        return len(self.arrays) - 1
 
     def encode(self, value: Any, depth: int = 0) -> dict:
-        if depth > MAX_DEPTH:
-            return {"kind": "opaque", "type": "deeply nested value"}
+        if depth > 16:
+            return _refused("too-deep")
+        value = _numpy_value(value)
         kind = type(value)
         if value is None:
             return {"kind": "none"}
         if kind is bool:
             return {"kind": "bool", "value": value}
         if kind is int:
-            return {"kind": "int", "value": str(value)}
+            return {"kind": "int", "value": str(value)} if value.bit_length() < 14_000 else _refused("int-too-large")
         if kind is float:
             return {"kind": "float", "value": repr(value)}
         if kind is str:
-            return {"kind": "str", "value": value}
+            return {"kind": "str", "value": value} if len(value) <= 10_000_000 else _refused("text-too-long")
         if kind in (list, tuple):
             return {"kind": kind.__name__, "items": [self.encode(item, depth + 1) for item in value]}
         if kind is dict and all(type(k) is str for k in value):
             return {"kind": "dict", "items": [[k, self.encode(v, depth + 1)] for k, v in value.items()]}
-        if kind is np.ndarray and value.dtype.kind in NUMERIC_KINDS:
-            return {"kind": "ndarray", "ref": self.array(value)}
-        if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind in NUMERIC_KINDS:
-            return {"kind": "npscalar", "ref": self.array(np.asarray(value))}
-        if _is_keras_model(value):
+        if kind is np.ndarray:
+            if value.dtype.str.replace(">", "<") not in DTYPES:
+                return _refused("array-dtype")
+            return {"kind": "ndarray", "ref": self.array(value)} if value.ndim <= 32 else _refused("array-rank")
+        if is_keras_model(value):
             return self.model(value)
         if callable(value) and type(value).__name__ in ("function", "method", "builtin_function_or_method"):
-            return {"kind": "function", "name": getattr(value, "__name__", "function")}
+            return {"kind": "function"}
         return {"kind": "opaque", "type": type(value).__name__}
 
     def model(self, model: Any) -> dict:
-        described = describe_model(model)
-        if described is None:
-            return {"kind": "opaque", "type": type(model).__name__}
+        described = models.describe_model(model)
+        if isinstance(described, str):
+            return _refused(described)
         spec, weights = described
         return {"kind": "model", "spec": spec, "weights": [self.array(w) for w in weights]}
 
 
-def _is_keras_model(value: Any) -> bool:
+def is_keras_model(value: Any) -> bool:
     keras = sys.modules.get("keras")
     return keras is not None and isinstance(value, keras.Model)
 
 
-def _plain_json(value: Any, depth: int = 0) -> Any:
-    """Keep only JSON-plain parts of a config (compile settings)."""
-    if depth > MAX_DEPTH:
-        return None
-    if value is None or type(value) in (bool, int, str):
-        return value
-    if type(value) is float:
-        return value if math.isfinite(value) else None
-    if type(value) in (list, tuple):
-        return [_plain_json(v, depth + 1) for v in value]
-    if type(value) is dict:
-        return {str(k): _plain_json(v, depth + 1) for k, v in value.items() if type(k) is str}
-    return None
-
-
-def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | None:
-    """A Sequential model as (spec, weights), or None if it is not one we can describe."""
-    import keras
-
-    if type(model) is not keras.Sequential:
-        return None
-    layers = []
-    for layer in model.layers:
-        name = type(layer).__name__
-        if name not in LAYER_KEYS or type(layer).__module__.split(".")[0] != "keras":
-            return None
-        config = layer.get_config()
-        entry = {"class": name}
-        for key in LAYER_KEYS[name]:
-            entry[key] = _plain_json(config.get(key))
-        if "activation" in entry:
-            entry["activation"] = keras.activations.serialize(layer.activation)
-            if not isinstance(entry["activation"], str):
-                entry["activation"] = "custom"
-        layers.append(entry)
-    try:
-        input_shape = list(model.input_shape)
-    except (AttributeError, ValueError):
-        input_shape = None
-    compile_config = _plain_json(model.get_compile_config()) if model.compiled else None
-    spec = {"class": "Sequential", "input_shape": input_shape, "layers": layers, "compile": compile_config}
-    return spec, [np.asarray(w) for w in model.get_weights()]
+def encode(value: Any) -> bytes:
+    """The whole answer file for `value`."""
+    encoder = _Encoder()
+    tree = encoder.encode(value)
+    table, offset = [], 0
+    for array in encoder.arrays:
+        table.append({"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset})
+        offset += array.nbytes
+    meta = json.dumps({"tree": tree, "arrays": table}).encode()
+    return b"".join([MAGIC, HEADER.pack(len(meta)), meta, *(np.ascontiguousarray(a).tobytes() for a in encoder.arrays)])
 
 
 def write(value: Any, path: str) -> None:
-    """Encode a value into an .npz file."""
-    encoder = _Encoder()
-    meta = encoder.encode(value)
-    payload = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    with open(path, "wb") as handle:
-        np.savez(handle, __meta__=payload, **encoder.arrays)
+    """Encode `value` into a new file at `path`, readable by the other side whatever the umask."""
+    data = encode(value)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    os.fchmod(fd, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 # ---------------------------------------------------------------- decoding (strict)
 
 
+def _read_regular_file(path: str, limit: int, budget: Budget | None) -> bytearray:
+    """The bytes of a regular file of at most `limit` bytes; symlinks, devices and FIFOs refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise PlainDataError("the kernel left no readable answer") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise PlainDataError("the kernel's answer is not a regular file")
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        if info.st_size > limit:
+            raise PlainDataError(f"the value is larger than the {limit // 1024**2} MB the grader reads")
+        if budget is not None and info.st_size > budget.bytes_left:
+            budget.take(nbytes=info.st_size)  # refuses, and keeps refusing
+        data = bytearray(info.st_size)
+        view, done = memoryview(data), 0
+        while done < info.st_size:
+            got = handle.readinto(view[done:])
+            if not got:
+                break
+            done += got
+        del view
+        return data[:done] if done < info.st_size else data
+
+
 class _Decoder:
-    def __init__(self, arrays: dict[str, np.ndarray], build_models: bool) -> None:
-        self.arrays, self.build_models, self.count = arrays, build_models, 0
+    def __init__(self, data: bytearray, start: int, table: Any, limits: Any, budget: Budget | None) -> None:
+        self.data, self.start, self.limits, self.budget = data, start, limits, budget
+        self.table = table if type(table) is list else None
+        self.used: set[int] = set()
+        self.count = 0
 
     def array(self, ref: Any) -> np.ndarray:
-        # Each stored array may be used once: a tree that names one array thousands of times
-        # would otherwise make the grader copy it thousands of times.
-        if type(ref) is not str or ref not in self.arrays:
-            raise PlainDataError("reference to a missing or already used array")
-        array = self.arrays.pop(ref)
-        if type(array) is not np.ndarray or array.dtype.kind not in NUMERIC_KINDS or array.dtype.hasobject:
-            raise PlainDataError(f"array of unsupported dtype {array.dtype}")
-        return np.array(array, copy=True)
+        # Each stored array may be used once: a tree that names one array thousands of times would
+        # otherwise make the grader copy it thousands of times.
+        if type(ref) is not int or self.table is None or not 0 <= ref < len(self.table) or ref in self.used:
+            raise PlainDataError("a reference to a missing or already used array")
+        self.used.add(ref)
+        entry = self.table[ref]
+        if type(entry) is not dict or entry.get("dtype") not in DTYPES or type(entry.get("offset")) is not int:
+            raise PlainDataError("a malformed array")
+        shape = entry.get("shape")
+        if type(shape) is not list or len(shape) > self.limits.array_dims or any(type(d) is not int or d < 0 for d in shape):
+            raise PlainDataError(f"an array with a malformed shape or more than {self.limits.array_dims} dimensions")
+        dtype = np.dtype(entry["dtype"])
+        # Even an empty array may not claim sizes it could not hold: a shape is not a free channel.
+        if math.prod(max(d, 1) for d in shape) * dtype.itemsize > self.limits.answer_bytes:
+            raise PlainDataError("an array whose shape is larger than the grader reads")
+        nbytes, begin = math.prod(shape) * dtype.itemsize, self.start + entry["offset"]
+        if entry["offset"] < 0 or begin + nbytes > len(self.data):
+            raise PlainDataError("an array that runs past the end of the answer")
+        return np.frombuffer(self.data, dtype=dtype, count=math.prod(shape), offset=begin).reshape(shape)
 
     def decode(self, node: Any, depth: int = 0) -> Any:
         self.count += 1
-        if depth > MAX_DEPTH or self.count > MAX_ITEMS or type(node) is not dict:
-            raise PlainDataError("value is too large or malformed")
-        kind = node.get("kind")
+        if self.count > self.limits.answer_items:
+            raise PlainDataError(f"a value with more than {self.limits.answer_items:,} items")
+        if depth > self.limits.depth or type(node) is not dict:
+            raise PlainDataError("a value nested too deeply, or malformed")
+        kind, value = node.get("kind"), node.get("value")
         if kind == "none":
             return None
-        if kind == "bool" and type(node.get("value")) is bool:
-            return bool(node["value"])
-        if kind == "int" and type(node.get("value")) is str and len(node["value"]) <= 4300:
-            return int(node["value"])
-        if kind == "float" and type(node.get("value")) is str and len(node["value"]) <= 64:
-            return float(node["value"])
-        if kind == "str" and type(node.get("value")) is str and len(node["value"]) <= MAX_TEXT:
-            return str(node["value"])
+        if kind == "bool" and type(value) is bool:
+            return bool(value)
+        if kind == "int" and type(value) is str:
+            if len(value) > self.limits.int_digits + 1:
+                raise PlainDataError(REFUSALS["int-too-large"])
+            return _parse(int, value)
+        if kind == "float" and type(value) is str and len(value) <= 64:
+            return _parse(float, value)
+        if kind == "str" and type(value) is str:
+            if len(value) > self.limits.text_chars:
+                raise PlainDataError(REFUSALS["text-too-long"])
+            return str(value)
         if kind in ("list", "tuple") and type(node.get("items")) is list:
             items = [self.decode(item, depth + 1) for item in node["items"]]
             return items if kind == "list" else tuple(items)
         if kind == "dict" and type(node.get("items")) is list:
-            result = {}
-            for pair in node["items"]:
-                if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
-                    raise PlainDataError("malformed dict")
-                result[str(pair[0])] = self.decode(pair[1], depth + 1)
-            return result
+            return self.mapping(node["items"], depth)
         if kind == "ndarray":
-            return self.array(node.get("ref"))
-        if kind == "npscalar":
-            scalar = self.array(node.get("ref"))
-            if scalar.shape != ():
-                raise PlainDataError("malformed numpy scalar")
-            return scalar[()]
+            return self.array(node.get("ref")).copy()
         if kind == "model":
             return self.model(node)
         if kind == "function":
             return opaque("function")
-        if kind == "opaque" and type(node.get("type")) is str:
-            return opaque(node["type"][:100])
-        raise PlainDataError(f"unknown kind {str(kind)[:40]!r}")
+        if kind == "opaque":
+            return opaque(node.get("type"))
+        if kind == "refused":
+            raise PlainDataError(f"it is {REFUSALS.get(node.get('code'), 'a value the grader does not read')}")
+        raise PlainDataError("a value of a kind the grader does not read")
+
+    def mapping(self, pairs: list, depth: int) -> dict:
+        result = {}
+        for pair in pairs:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or len(pair[0]) > self.limits.text_chars:
+                raise PlainDataError("a malformed dict")
+            result[str(pair[0])] = self.decode(pair[1], depth + 1)
+        return result
 
     def model(self, node: dict) -> Any:
         weights = node.get("weights")
         if type(weights) is not list:
-            raise PlainDataError("malformed model")
+            raise PlainDataError("a malformed model")
         arrays = [self.array(ref) for ref in weights]
         if not all(a.dtype.kind == "f" for a in arrays):
-            raise PlainDataError("model weights must be floating-point arrays")
-        if not self.build_models:
-            return {"spec": node.get("spec"), "weights": arrays}
-        return build_model(node.get("spec"), arrays)
-
-
-def _read_regular_file(path: str) -> bytes:
-    """The bytes of a regular file, refusing symlinks, devices and FIFOs the kernel may plant."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PlainDataError(f"no readable answer ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise PlainDataError("the answer is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise PlainDataError(f"the value is larger than {MAX_FILE_BYTES // 1024**2} MB")
-        return handle.read(MAX_FILE_BYTES + 1)
-
-
-def read(path: str, build_models: bool = True) -> Any:
-    """Decode an .npz written by :func:`write`, checking sizes, kinds and dtypes."""
-    data = io.BytesIO(_read_regular_file(path))
-    try:
-        with zipfile.ZipFile(data) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_FILE_BYTES:
-                raise PlainDataError(f"the value is larger than {MAX_FILE_BYTES // 1024**2} MB")
-        data.seek(0)
-        with np.load(data, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-        meta = arrays.pop("__meta__")
-        if meta.dtype != np.uint8 or meta.ndim != 1 or meta.size > MAX_META_BYTES:
-            raise PlainDataError("malformed or oversized metadata")
-        tree = json.loads(meta.tobytes().decode("utf-8"))
-    except PlainDataError:
-        raise
-    except Exception as exc:  # zip, npy header, JSON, UTF-8: all mean "not plain data"
-        raise PlainDataError(f"unreadable value ({type(exc).__name__})") from None
-    return _Decoder(arrays, build_models).decode(tree)
-
-
-# ---------------------------------------------------------------- rebuilding models
-
-
-def _compile_item(item: Any, classes: set[str], module: str) -> Any:
-    """An allow-listed optimizer/loss/metric from its serialized form, or None."""
-    import keras
-
-    namespace = getattr(keras, module)
-    if type(item) is str:
-        return item if item in NAMED_FUNCTIONS else None
-    if type(item) is not dict or item.get("module") not in (f"keras.{module}", None):
-        return None
-    if item.get("class_name") == "function" and item.get("config") in NAMED_FUNCTIONS:
-        return getattr(namespace, item["config"], None)
-    if item.get("class_name") in classes:
-        return getattr(namespace, item["class_name"])()
-    return None
-
-
-def _compile(model: Any, config: Any) -> None:
-    """Compile with the student's settings where all are allow-listed; report them as they were."""
-    if type(config) is not dict:
-        return
-    optimizer = _compile_item(config.get("optimizer"), OPTIMIZERS, "optimizers")
-    loss = _compile_item(config.get("loss"), LOSSES, "losses")
-    metrics = config.get("metrics") if type(config.get("metrics")) is list else []
-    rebuilt = [_compile_item(m, METRICS, "metrics") for m in metrics]
-    if optimizer is not None and loss is not None and None not in rebuilt:
-        model.compile(optimizer=optimizer, loss=loss, metrics=rebuilt or None)
-    # Tests read the settings through get_compile_config(): give them the student's own record.
-    model.get_compile_config = lambda: json.loads(json.dumps(config))
-
-
-MAX_PARAMETERS = 20_000_000
-
-
-def _implied_parameters(input_shape: list, layers: list[dict]) -> int | None:
-    """How many weights the spec would allocate; None if shapes cannot be followed."""
-    if not input_shape or any(type(d) is not int for d in input_shape[1:]):
-        return None
-    width, total = int(np.prod(input_shape[1:])), 0
-    for entry in layers:
-        if entry["class"] == "Dense":
-            units = entry.get("units")
-            total += width * units + (units if entry.get("use_bias", True) else 0)
-            width = units
-        elif entry["class"] == "BatchNormalization":
-            total += 4 * width
-    return total
-
-
-def build_model(spec: Any, weights: list[np.ndarray]) -> Any:
-    """Rebuild a Sequential model from an allow-listed spec; an opaque object if not allowed."""
-    import keras
-
-    if type(spec) is not dict or spec.get("class") != "Sequential" or type(spec.get("layers")) is not list:
-        return opaque("Model")
-    if len(spec["layers"]) > MAX_LAYERS:
-        return opaque("Sequential")
-    layers = []
-    input_shape = spec.get("input_shape")
-    if input_shape is not None:
-        if type(input_shape) is not list or not input_shape or not all(
-            d is None or (type(d) is int and 0 < d < 1_000_000) for d in input_shape[1:]
-        ):
-            return opaque("Sequential")
-        layers.append(keras.Input(shape=tuple(input_shape[1:])))
-    for entry in spec["layers"]:
-        if type(entry) is not dict or entry.get("class") not in LAYER_KEYS:
-            return opaque("Sequential")
-        kwargs = {key: entry.get(key) for key in LAYER_KEYS[entry["class"]] if entry.get(key) is not None}
-        if "activation" in kwargs and kwargs["activation"] not in ACTIVATIONS:
-            return opaque("Sequential")
-        if "units" in kwargs and not (type(kwargs["units"]) is int and 0 < kwargs["units"] <= 100_000):
-            return opaque("Sequential")
+            raise PlainDataError("a model whose weights are not floating-point numbers")
+        limits = self.limits
         try:
-            layers.append(getattr(keras.layers, entry["class"])(**kwargs))
-        except (TypeError, ValueError):
-            return opaque("Sequential")
-    implied = _implied_parameters(input_shape, spec["layers"]) if input_shape is not None else 0
-    if implied is None or implied > MAX_PARAMETERS or implied != sum(w.size for w in weights):
-        return opaque("Sequential")  # never allocate more than the weights the student sent
-    model = keras.Sequential(layers)
+            return models.build_model(node.get("spec"), arrays, limits.layers, limits.parameters, limits.macs_per_input)
+        except models.ModelRefused as refused:
+            raise PlainDataError(f"the model cannot be checked: {refused}") from None
+
+
+def _parse(kind: type, text: str) -> Any:
     try:
-        if weights:
-            model.set_weights(weights)
+        return kind(text)
     except ValueError:
-        return opaque("Sequential")
-    _compile(model, spec.get("compile"))
-    return model
+        raise PlainDataError(f"a malformed {kind.__name__}") from None
+
+
+def decode(data: bytearray, limits: Any = None, budget: Budget | None = None) -> Any:
+    """The value held by an answer file's bytes, checked against `limits` and charged to `budget`."""
+    limits = limits or _KernelDefaults
+    if budget is not None:
+        budget.take(nbytes=len(data))
+    if data[: len(MAGIC)] != MAGIC or len(data) < len(MAGIC) + HEADER.size:
+        raise PlainDataError("the kernel's answer is not in the grader's format")
+    (meta_size,) = HEADER.unpack_from(data, len(MAGIC))
+    start = len(MAGIC) + HEADER.size + meta_size
+    if meta_size > limits.meta_bytes or start > len(data):
+        raise PlainDataError("the kernel's answer has a malformed or oversized description")
+    try:
+        meta = json.loads(bytes(data[len(MAGIC) + HEADER.size : start]).decode("utf-8"))
+    except (ValueError, RecursionError, MemoryError):
+        raise PlainDataError("the kernel's answer has an unreadable description") from None
+    if type(meta) is not dict:
+        raise PlainDataError("the kernel's answer has a malformed description")
+    decoder = _Decoder(data, start, meta.get("arrays"), limits, budget)
+    try:
+        value = decoder.decode(meta.get("tree"))
+    except RecursionError:
+        raise PlainDataError("a value nested too deeply") from None
+    finally:
+        if budget is not None:
+            budget.take(items=decoder.count)
+    return value
+
+
+def read(path: str, limits: Any = None, budget: Budget | None = None) -> Any:
+    """Decode the answer file at `path` (see :func:`decode`)."""
+    limits = limits or _KernelDefaults
+    return decode(_read_regular_file(path, limits.answer_bytes, budget), limits, budget)

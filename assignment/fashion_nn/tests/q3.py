@@ -17,6 +17,6 @@ def test_build_model_returns_a_sequential(build_model):
     assert shapes == ((None, 784), (None, 10)), f'build_model() should read vectors of 784 values and output 10 probabilities: input and output shapes (None, 784) and (None, 10). Yours are {shapes}. Did you start with keras.Input(shape=(input_dim,))?'
 
 @test_case(points=None, hidden=False)
-def test_total_params_is_an_int(total_params):
-    assert isinstance(total_params, int) and (not isinstance(total_params, bool)), f'total_params should be a Python int, but it is {type(total_params).__name__}.'
+def test_total_params_is_an_int(total_params, np):
+    assert isinstance(total_params, (int, np.integer)) and (not isinstance(total_params, (bool, np.bool_))), f'total_params should be an integer, but it is {type(total_params).__name__}.'
 

@@ -17,8 +17,8 @@ def test_build_model_returns_a_sequential(build_model):
     assert shapes == ((None, 784), (None, 10)), f'build_model() should read vectors of 784 values and output 10 probabilities: input and output shapes (None, 784) and (None, 10). Yours are {shapes}. Did you start with keras.Input(shape=(input_dim,))?'
 
 @test_case(points=None, hidden=False)
-def test_total_params_is_an_int(total_params):
-    assert isinstance(total_params, int) and (not isinstance(total_params, bool)), f'total_params should be a Python int, but it is {type(total_params).__name__}.'
+def test_total_params_is_an_int(total_params, np):
+    assert isinstance(total_params, (int, np.integer)) and (not isinstance(total_params, (bool, np.bool_))), f'total_params should be an integer, but it is {type(total_params).__name__}.'
 
 @test_case(points=None, hidden=True)
 def test_build_model_layers_and_activations(build_model):
@@ -59,8 +59,8 @@ def test_build_model_compile_settings(build_model):
     assert settings == ('adam', 'categoricalcrossentropy') and any((m in ('accuracy', 'acc', 'categoricalaccuracy') for m in metrics)), f"Compile the model with optimizer adam, loss categorical_crossentropy and metric accuracy; yours uses {settings[0]}, {settings[1]} and metrics {metrics or 'none'}."
 
 @test_case(points=None, hidden=True)
-def test_total_params_value(total_params, model):
+def test_total_params_value(total_params, model, np):
     import keras
     assert isinstance(model, keras.Model) and model.count_params() == 101770, 'Your `model` does not have the parameters of build_model(): check the layer sizes and the cell that creates `model`.'
-    assert isinstance(total_params, int) and total_params == model.count_params(), f'total_params is {total_params!r}, which is not the number of trainable parameters of your model. Apply m * k + k to each Dense layer and add them up.'
+    assert isinstance(total_params, (int, np.integer)) and total_params == model.count_params(), f'total_params is {total_params!r}, which is not the number of trainable parameters of your model. Apply m * k + k to each Dense layer and add them up.'
 

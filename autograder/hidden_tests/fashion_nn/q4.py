@@ -9,7 +9,7 @@ points = 3
 def test_best_epoch_small_example(best_epoch, np):
     log = {'accuracy': [0.7, 0.8, 0.9], 'val_accuracy': [0.75, 0.82, 0.8]}
     result = best_epoch(log)
-    assert isinstance(result, (int, np.integer)) and (not isinstance(result, bool)), f'best_epoch should return an int, but it returned {type(result).__name__}.'
+    assert isinstance(result, (int, np.integer)) and (not isinstance(result, (bool, np.bool_))), f'best_epoch should return an int, but it returned {type(result).__name__}.'
     assert result == 2, f'For validation accuracies [0.75, 0.82, 0.80], the best epoch is 2 (counting from 1), but best_epoch returned {result}.'
 
 @test_case(points=None, hidden=True)
@@ -21,7 +21,7 @@ def test_best_epoch_uses_validation_accuracy(best_epoch):
     assert result == 3, f"best_epoch returned {result!r} for a history whose validation accuracy peaks earlier or later. Return the position of the highest value of log['val_accuracy'], counting from 1."
 
 @test_case(points=None, hidden=True)
-def test_best_epoch_counts_from_one_and_breaks_ties_early(best_epoch):
+def test_best_epoch_counts_from_one_and_breaks_ties_early(best_epoch, np):
     cases = [({'accuracy': [0.8, 0.85, 0.87, 0.88], 'val_accuracy': [0.9, 0.86, 0.87, 0.88]}, 1), ({'accuracy': [0.8, 0.85, 0.87, 0.88], 'val_accuracy': [0.8, 0.86, 0.86, 0.85]}, 2), ({'accuracy': [0.6], 'val_accuracy': [0.65]}, 1), ({'accuracy': [0.5] * 12, 'val_accuracy': [0.5 + 0.01 * i for i in range(12)]}, 12)]
     for log, expected in cases:
         result = best_epoch(log)
@@ -32,5 +32,5 @@ def test_best_epoch_of_your_own_training(best, log, np):
     assert isinstance(log, dict) and 'val_accuracy' in log, '`log` should be history.history from training with validation_split=0.2, so that it records val_accuracy.'
     values = np.asarray(log['val_accuracy'], dtype=float)
     assert values.ndim == 1 and len(values) >= 1, "log['val_accuracy'] should hold one value per epoch."
-    assert isinstance(best, (int, np.integer)) and (not isinstance(best, bool)) and (best == int(np.argmax(values)) + 1), f'best is {best!r}, which is not the epoch with the highest validation accuracy of your own training.'
+    assert isinstance(best, (int, np.integer)) and (not isinstance(best, (bool, np.bool_))) and (best == int(np.argmax(values)) + 1), f'best is {best!r}, which is not the epoch with the highest validation accuracy of your own training.'
 

@@ -47,8 +47,9 @@ def test_most_confused_pair_any_size_ties_and_input_unchanged(most_confused_pair
     cm = np.array([[5, 1, 7, 0], [7, 9, 0, 2], [0, 3, 8, 7], [1, 0, 0, 6]], dtype=np.int64)
     original = cm.copy()
     result = most_confused_pair(cm, ['a', 'b', 'c', 'd'])
+    cm_after = getattr(most_confused_pair, 'arguments_after_call', (cm,))[0]
     assert isinstance(result, (tuple, list)) and tuple(result) == ('a', 'c'), f'most_confused_pair returned {result!r} for a 4x4 matrix whose largest mistake appears several times. It must use the names it is given, and break ties by reading row by row (np.argmax does).'
-    assert cm.dtype == original.dtype and np.array_equal(cm, original), 'most_confused_pair changed the matrix it was given (for example by zeroing its diagonal). Work on a copy.'
+    assert cm_after.dtype == original.dtype and np.array_equal(cm_after, original), 'most_confused_pair changed the matrix it was given (for example by zeroing its diagonal). Work on a copy.'
 
 @test_case(points=None, hidden=True)
 def test_confusion_matrix_and_pair_of_your_own_model(cm, worst_pair, model, np):

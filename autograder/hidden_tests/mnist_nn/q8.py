@@ -6,12 +6,12 @@ name = "q8"
 points = 3
 
 @test_case(points=None, hidden=False)
-def test_deeper_model_answers_have_the_right_types(build_deeper_model, model2_total_params, model2_improved):
+def test_deeper_model_answers_have_the_right_types(build_deeper_model, model2_total_params, model2_improved, np):
     import keras
     model = build_deeper_model()
     assert isinstance(model, keras.Sequential), f'build_deeper_model should return a keras.Sequential model, not {type(model).__name__}.'
-    assert isinstance(model2_total_params, int) and (not isinstance(model2_total_params, bool)), f'model2_total_params should be a Python int, not {type(model2_total_params).__name__}.'
-    assert isinstance(model2_improved, bool), f'model2_improved should be True or False, not {type(model2_improved).__name__}.'
+    assert isinstance(model2_total_params, (int, np.integer)) and (not isinstance(model2_total_params, (bool, np.bool_))), f'model2_total_params should be an integer, not {type(model2_total_params).__name__}.'
+    assert isinstance(model2_improved, (bool, np.bool_)), f'model2_improved should be True or False, not {type(model2_improved).__name__}.'
 
 @test_case(points=None, hidden=True)
 def test_deeper_model_layers_and_compile(build_deeper_model):
@@ -36,9 +36,9 @@ def test_deeper_model_layers_and_compile(build_deeper_model):
     assert tuple(other.input_shape) == (None, 20) and tuple(other.output_shape) == (None, 3), 'build_deeper_model should use its input_dim and num_classes arguments.'
 
 @test_case(points=None, hidden=True)
-def test_deeper_model_parameter_counts(build_deeper_model, model2_total_params):
+def test_deeper_model_parameter_counts(build_deeper_model, model2_total_params, np):
     assert build_deeper_model().count_params() == 223978, "The deeper model's parameter count is wrong; check the layer sizes."
-    assert isinstance(model2_total_params, int) and model2_total_params == 223978, 'model2_total_params is not the number of trainable parameters of the deeper model. Apply m * k + k to each of its five Dense layers.'
+    assert isinstance(model2_total_params, (int, np.integer)) and model2_total_params == 223978, 'model2_total_params is not the number of trainable parameters of the deeper model. Apply m * k + k to each of its five Dense layers.'
 
 @test_case(points=None, hidden=True)
 def test_deeper_model_trained_and_compared(model2, test_acc, test_acc2, model2_improved, np):
@@ -47,6 +47,6 @@ def test_deeper_model_trained_and_compared(model2, test_acc, test_acc2, model2_i
     inputs = images.reshape(len(images), -1).astype('float32') / 255.0
     accuracy = float(np.mean(np.asarray(model2.predict(inputs, batch_size=1000, verbose=0)).argmax(axis=1) == labels))
     assert accuracy >= 0.95, f'The trained model2 classifies {accuracy:.1%} of the test images correctly; train it on the normalized images with the categorical cross-entropy loss.'
-    assert isinstance(test_acc2, float) and abs(test_acc2 - accuracy) <= 0.005, 'test_acc2 does not match the accuracy of model2 on the test set.'
-    assert isinstance(model2_improved, bool) and model2_improved == (test_acc2 > test_acc), f'model2_improved is {model2_improved!r}, but your measured accuracies are {test_acc!r} (model) and {test_acc2!r} (model2).'
+    assert isinstance(test_acc2, (float, np.floating)) and abs(test_acc2 - accuracy) <= 0.005, 'test_acc2 does not match the accuracy of model2 on the test set.'
+    assert isinstance(model2_improved, (bool, np.bool_)) and model2_improved == (test_acc2 > test_acc), f'model2_improved is {model2_improved!r}, but your measured accuracies are {test_acc!r} (model) and {test_acc2!r} (model2).'
 

@@ -1,0 +1,254 @@
+"""The judge without a kernel: a fake kernel runs hostile "student" functions in this process, and
+every answer still travels through the real wire codec and a real file.
+
+What is checked: the grader's test data never changes; public checks run before any hidden input
+is sent; nothing the kernel says after that reaches what the student reads; budgets and deadlines
+end in clear messages; NumPy scalars are judged like Python values; the probes leave the
+student's namespace as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from autograder.engine import wire
+from autograder.engine.judge import KernelNamespace, judge
+from autograder.limits import LOCAL
+
+
+class FakeKernel:
+    """Answers probes like the probe agent would, from a dict of 'student' globals, through real files."""
+
+    def __init__(self, namespace: dict, folder: Path) -> None:
+        self.namespace, self.folder, self.events = namespace, folder, []
+
+    def _answer(self, envelope: dict, read):
+        path = self.folder / f"answer-{os.urandom(6).hex()}"
+        wire.write(envelope, str(path))
+        try:
+            return read(str(path))
+        finally:
+            path.unlink(missing_ok=True)
+
+    def fetch(self, name: str, timeout: float, read):
+        self.events.append(("fetch", name))
+        if name not in self.namespace:
+            return self._answer({"status": "missing"}, read)
+        value = self.namespace[name]
+        if callable(value):
+            return self._answer({"status": "ok", "callable": True, "value": None}, read)
+        if isinstance(value, Exception):
+            return self._answer({"status": "error", "type": type(value).__name__, "message": str(value)}, read)
+        return self._answer({"status": "ok", "callable": False, "value": value}, read)
+
+    def call(self, name: str, args: tuple, kwargs: dict, timeout: float, read):
+        request = self.folder / f"request-{os.urandom(6).hex()}"
+        wire.write((list(args), kwargs), str(request))
+        args, kwargs = wire.read(str(request))  # the kernel's own copies, as in the sandbox
+        request.unlink()
+        self.events.append(("call", name, args))
+        try:
+            value = self.namespace[name](*args, **kwargs)
+        except Exception as exc:
+            return self._answer({"status": "error", "type": type(exc).__name__, "message": str(exc), "line": 3}, read)
+        return self._answer({"status": "ok", "value": value, "args": list(args), "kwargs": kwargs}, read)
+
+
+def write_tests(tmp_path: Path, source: str) -> Path:
+    """One otter exception-test file, q1.py, from the given test functions."""
+    folder = tmp_path / "tests"
+    folder.mkdir()
+    header = "from otter.test_files import test_case\n\nOK_FORMAT = False\n\nname = 'q1'\npoints = 4\n\n"
+    (folder / "q1.py").write_text(header + textwrap.dedent(source))
+    return folder
+
+
+def run(tmp_path: Path, source: str, student: dict, **limits):
+    kernel = FakeKernel(student, tmp_path)
+    profile = replace(LOCAL, intake=replace(LOCAL.intake, **limits)) if limits else LOCAL
+    namespace = KernelNamespace(kernel, {"np": np}, "", profile.intake, profile.time)
+    return judge(write_tests(tmp_path, source), namespace), kernel
+
+
+MUTATION_TESTS = """
+@test_case(points=None, hidden=True)
+def test_values(double, np):
+    images = np.arange(6, dtype=np.uint8)
+    result = double(images)
+    assert np.array_equal(result, images * 2), "double is wrong"
+
+@test_case(points=None, hidden=True)
+def test_input_unchanged(double, np):
+    images = np.arange(6, dtype=np.uint8)
+    original = images.copy()
+    double(images)
+    after = getattr(double, "arguments_after_call", (images,))[0]
+    assert np.array_equal(images, original), "the grader's own array changed"
+    assert np.array_equal(after, original), "double changed the array it was given"
+"""
+
+
+def test_a_function_that_changes_its_input_cannot_change_the_expected_values(tmp_path):
+    def double(images):
+        result = images * 3  # wrong...
+        images[:] = 0  # ...and it zeroes its input, hoping the test compares against it
+        return result
+
+    cases, _ = run(tmp_path, MUTATION_TESTS, {"double": double})
+    assert [c.passed for c in cases] == [False, False]
+    assert cases[0].message == "double is wrong"
+    assert cases[1].message == "double changed the array it was given"
+
+
+def test_an_honest_function_passes_both(tmp_path):
+    cases, _ = run(tmp_path, MUTATION_TESTS, {"double": lambda images: images * 2})
+    assert all(c.passed for c in cases)
+
+
+LEAK_TESTS = """
+@test_case(points=None, hidden=False)
+def test_public(f):
+    f(1)
+    assert False, "public check failed"
+
+@test_case(points=None, hidden=True)
+def test_hidden(f, answer):
+    result = f(12345)
+    assert result == answer, f"f returned {result!r}, which is not the answer {answer!r}"
+"""
+
+
+def test_public_checks_run_before_any_hidden_input_and_globals_are_read_before_it(tmp_path):
+    calls = []
+    cases, kernel = run(tmp_path, LEAK_TESTS, {"f": lambda x: calls.append(x) or "x", "answer": 7})
+    assert kernel.events == [("fetch", "f"), ("call", "f", [1]), ("fetch", "answer"), ("call", "f", [12345])]
+    assert [c.hidden for c in cases] == [False, True]  # reported in the file's order
+
+
+def test_text_returned_after_hidden_inputs_is_cut_from_messages(tmp_path):
+    seen = []
+
+    def f(x):
+        seen.append(x)
+        return f"inputs were {seen}"  # echoes the hidden input back
+
+    cases, _ = run(tmp_path, LEAK_TESTS, {"f": f, "answer": 7})
+    assert "12345" not in cases[1].message and "inputs were" not in cases[1].message
+    assert "which is not the answer 7" in cases[1].message
+
+
+def test_a_students_exception_text_is_shown_only_before_hidden_inputs(tmp_path):
+    def f(x):
+        raise ValueError(f"I was given {x}")
+
+    cases, _ = run(tmp_path, LEAK_TESTS, {"f": f, "answer": 7})
+    assert "I was given 1" in cases[0].message  # public: the student's own help
+    assert "12345" not in cases[1].message and "ValueError (line 3)" in cases[1].message
+    assert "12345" in cases[1].note  # the instructor still sees it
+
+
+def test_exception_types_named_by_the_student_are_not_shown_in_hidden_checks(tmp_path):
+    def f(x):
+        raise type(f"Leak_{x}", (Exception,), {})()
+
+    cases, _ = run(tmp_path, LEAK_TESTS, {"f": f, "answer": 7})
+    assert "Leak_12345" not in cases[1].message and "an exception of its own type" in cases[1].message
+
+
+def test_a_fetch_error_made_from_recorded_inputs_cannot_leak_them(tmp_path):
+    """The kernel remembers what its function was given and answers a later fetch with it as an error."""
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_call(f):
+        f(12345)
+
+    @test_case(points=None, hidden=True)
+    def test_read(g):
+        assert g == 1, f"g is {g!r}"
+    """
+    student: dict = {}
+    student["f"] = lambda x: student.__setitem__("g", RuntimeError(f"recorded {x}"))
+    cases, _ = run(tmp_path, source, student)
+    assert "`g` is not defined" in cases[1].message  # read before any hidden input: it did not exist yet
+    assert all("12345" not in c.message for c in cases)
+
+
+def test_the_grading_budget_ends_in_a_clear_message(tmp_path):
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_big(big):
+        assert big.shape == (100_000,)
+
+    @test_case(points=None, hidden=False)
+    def test_small(small):
+        assert small == 1
+    """
+    cases, _ = run(tmp_path, source, {"big": np.zeros(100_000), "small": 1}, grading_bytes=500_000)
+    assert "larger than the grader accepts" in cases[0].message
+    assert "larger than the grader accepts" in cases[1].message  # once exceeded, it stays exceeded
+
+
+def test_the_deadline_ends_checking_with_a_clear_message(tmp_path):
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_slow(slow):
+        slow()
+
+    @test_case(points=None, hidden=False)
+    def test_after(value):
+        assert value == 1
+    """
+    kernel = FakeKernel({"slow": lambda: time.sleep(1.2), "value": 1}, tmp_path)
+    profile = replace(LOCAL, time=replace(LOCAL.time, judge_seconds=1.0))
+    namespace = KernelNamespace(kernel, {"np": np}, "", profile.intake, profile.time)
+    cases = judge(write_tests(tmp_path, source), namespace)
+    assert "ran out" in cases[1].message
+
+
+def test_numpy_scalars_are_judged_like_python_values(tmp_path):
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_types(total, accuracy, improved, pair):
+        assert isinstance(total, int) and not isinstance(total, bool) and total == 717210
+        assert isinstance(accuracy, float) and accuracy == 0.5
+        assert improved is True
+        assert pair == (3, 5)
+    """
+    student = {"total": np.int64(717210), "accuracy": np.float32(0.5), "improved": np.bool_(True),
+               "pair": (np.intp(3), np.int64(5))}
+    cases, _ = run(tmp_path, source, student)
+    assert cases[0].passed, cases[0].message
+
+
+def test_messages_have_a_fixed_maximum_length(tmp_path):
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_long(value):
+        assert False, "x" * 10_000
+    """
+    cases, _ = run(tmp_path, source, {"value": 1})
+    assert len(cases[0].message) == LOCAL.intake.message_chars
+
+
+def test_missing_names_are_named(tmp_path):
+    cases, _ = run(tmp_path, MUTATION_TESTS, {})
+    assert all("`double` is not defined" in c.message for c in cases)
+
+
+def test_an_unavailable_kernel_gives_every_check_its_reason(tmp_path):
+    namespace = KernelNamespace(FakeKernel({}, tmp_path), {"np": np}, "the notebook's kernel had stopped")
+    cases = judge(write_tests(tmp_path, MUTATION_TESTS), namespace)
+    assert all("kernel had stopped" in c.message and not c.passed for c in cases)
+
+
+def test_questions_can_be_judged_alone(tmp_path):
+    cases, _ = run(tmp_path, MUTATION_TESTS, {"double": lambda images: images * 2})
+    folder = tmp_path / "tests"
+    assert judge(folder, KernelNamespace(FakeKernel({}, tmp_path), {"np": np}), questions={"q9"}) == []
+    assert len(cases) == 2
