@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from autograder.course.assignments import ASSIGNMENTS, MNIST
-from autograder.engine.judge import judge
+from autograder.engine.judge import KernelNamespace, judge
 from autograder.mutation import equivalence
 from autograder.mutation.accepted import AcceptedListError, load_accepted
 from autograder.mutation.checks import relevant, split_checks
@@ -27,6 +27,7 @@ from autograder.mutation.run import ACCEPTED, CLASSES, EQUIVALENT, KILLED, SURVI
 from autograder.mutation.targets import Target, affected_names, read_solution
 
 from .submissions import honest_light_notebook
+from .test_judge import FakeKernel
 
 
 def _function_target(source: str, question: str = "q9") -> Target:
@@ -99,7 +100,8 @@ def test_each_check_runs_alone_through_the_judge(tmp_path):
         return images.reshape(len(images), -1, order="F")
 
     for function, passes in ((reference, [True] * 4), (column_major, [True, True, False, True])):
-        cases = [case for c in checks for case in judge(c.folder, {"reshape_images": function, "np": np})]
+        namespace = KernelNamespace(FakeKernel({"reshape_images": function}, tmp_path), {"np": np})
+        cases = [case for c in checks for case in judge(c.folder, namespace)]
         assert [case.name for case in cases] == [c.title for c in checks]
         assert [case.passed for case in cases] == passes
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.judge import FunctionProxy
-from ..engine.wire import PlainDataError, StudentError, describe_model
+from ..engine.models import describe_model
+from ..engine.wire import PlainDataError, StudentError
 
 Call = tuple[tuple, dict]
 
@@ -71,6 +72,9 @@ class RecordingNamespace(Mapping):
 
     def __len__(self) -> int:
         return len(self._inner)
+
+    def __getattr__(self, name: str) -> Any:  # the judge's own use of its namespace (phases, budget, deadline)
+        return getattr(self._inner, name)
 
 
 # ------------------------------------------------------------------ the battery
@@ -178,7 +182,7 @@ def canonical(value: Any) -> Any:
         return (type(value).__name__, value)
     if _is_model(value):
         described = describe_model(value)
-        spec = described[0] if described else type(value).__name__
+        spec = described[0] if isinstance(described, tuple) else described  # or why it cannot be described
         return ("model", json.dumps(spec, sort_keys=True, default=str))
     return ("object", type(value).__name__)
 

@@ -31,7 +31,7 @@ class ReferenceFailed(RuntimeError):
 
 def mutation_profile(limits: MutationLimits) -> Profile:
     """The local profile with the run's own probe and judge budgets."""
-    time_limits = replace(LOCAL.time, probe_seconds=limits.probe_seconds, judge_seconds=limits.run_seconds)
+    time_limits = replace(LOCAL.time, probe_seconds=limits.probe_seconds, judge_seconds=limits.judge_seconds)
     return replace(LOCAL, name="mutation", time=time_limits)
 
 

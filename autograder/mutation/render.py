@@ -102,6 +102,7 @@ def as_json(report: RunReport) -> dict:
             "not_judged": found[NOT_JUDGED],
             "score": score(found),
             "raw_score": score(found, raw=True),
+            "seconds": round(sum(r.seconds for r in results), 1),
             "survivors": [r.mutant.diff for r in results if r.status == SURVIVED],
             "accepted_survivors": [{"diff": r.mutant.diff, "reason": r.detail} for r in results if r.status == ACCEPTED],
             "equivalents": [r.mutant.diff for r in results if r.status == EQUIVALENT],

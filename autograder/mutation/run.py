@@ -49,7 +49,8 @@ DETECTED = (KILLED, TIMED_OUT, CRASHED)
 class MutantResult:
     mutant: Mutant
     status: str
-    detail: str = ""  # the check that lost points, why it was not judged, or why it is accepted
+    detail: str = ""  # the check that failed, why it was not judged, or why it is accepted
+    seconds: float = 0.0  # applying, judging and (for a survivor) comparing it
 
 
 @dataclass
@@ -126,7 +127,10 @@ class MutationRun:
                 if bar is not None:
                     bar.set_description(f"{entry.target.question} {entry.target.label}"[:28])
                 for mutant in entry.mutants:
-                    report.results.append(self._accept(self._one(kernel, entry, mutant)))
+                    mark = time.perf_counter()
+                    result = self._accept(self._one(kernel, entry, mutant))
+                    result.seconds = time.perf_counter() - mark
+                    report.results.append(result)
                     if bar is not None:
                         bar.update(1)
                 self._check_restored(kernel, entry)
@@ -140,7 +144,7 @@ class MutationRun:
     def _accept(self, result: MutantResult) -> MutantResult:
         entry = self.accepted.get((result.mutant.target.label, result.mutant.changes))
         if result.status == SURVIVED and entry is not None:
-            return MutantResult(result.mutant, ACCEPTED, entry.reason)
+            return MutantResult(result.mutant, ACCEPTED, entry.reason, result.seconds)
         return result
 
     # -- the reference
