@@ -120,6 +120,7 @@ def test_operators_make_the_mistakes_students_make():
     assert "return names[row] / 255.0, 10" in joined  # the argument ignored for its default
     assert "names[row] / 254.0" in joined and "names[row] / 256.0" in joined  # off by one, both ways
     assert "names[row] * 255.0" in joined  # mutmut's operator swap
+    assert "names[row] // 255.0" in joined and "255.0 / names[row]" in joined  # floor division, swapped operands
     assert any("    pass" in code and "fill_diagonal" not in code for code in codes)  # a statement removed
     for code in codes:
         assert 'def pair(scores, names, num_classes=10):\n    """Docstring: given, never mutated."""' in code
@@ -135,6 +136,11 @@ def test_values_get_sibling_variables_and_every_mutant_of_both_masters_is_valid(
     assert any("model.evaluate(X_train_norm, y_test_cat" in c for c in codes)  # evaluated on the training data
     assert any("model2.evaluate(" in c for c in codes)
     assert any(c.startswith("test_acc, test_loss = ") for c in codes)
+    improved = Target("q8", ("improved",), "value", "improved = bool(test_acc2 > test_acc)  # SOLUTION\n", (1, 1))
+    codes = _codes(improved)
+    assert "improved = bool(test_acc2 < test_acc)  # SOLUTION\n" in codes  # reversed
+    assert "improved = bool(test_acc > test_acc2)  # SOLUTION\n" in codes  # operands swapped
+    assert "improved = bool(test_acc2 >= test_acc)  # SOLUTION\n" in codes  # mutmut's boundary
     for assignment in ASSIGNMENTS.values():
         solution = read_solution(assignment.master)
         for target in solution.targets:
@@ -185,6 +191,20 @@ def test_outcomes_tell_equivalent_from_different():
     assert equivalence.outcomes(as_float, calls) != expected
     assert equivalence.canonical(np.float32(1.0)) != equivalence.canonical(1.0)
     assert equivalence.canonical([1, (2.0, "a")]) == equivalence.canonical([1, (2.0, "a")])
+
+
+def test_a_value_computed_from_numbers_is_compared_on_other_numbers():
+    reference = "model2_improved = bool(test_acc2 > test_acc)  # SOLUTION\n"
+    names = ("model2_improved",)
+    inputs = equivalence.statement_inputs(reference, "model2_improved = bool(test_loss > test_acc)")
+    assert inputs == {"test_acc", "test_acc2", "test_loss"}  # bool is a builtin, not an input
+    battery = equivalence.number_battery({"test_acc": 0.979, "test_acc2": 0.965, "test_loss": 0.07}, variants=4)
+    expected = equivalence.statement_outcomes(reference, names, battery)
+    same_here = ["model2_improved = bool(None)", "model2_improved = bool(test_acc2 >= test_acc)"]
+    for code in same_here:  # both give False for the notebook's own numbers, but not for all numbers
+        outcomes = equivalence.statement_outcomes(code, names, battery)
+        assert outcomes[0] == expected[0] and outcomes != expected
+    assert equivalence.statement_outcomes("model2_improved = test_acc2 > test_acc", names, battery) == expected
 
 
 # ---------------------------------------------------------------------------------------- rendering and the accepted list

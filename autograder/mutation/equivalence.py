@@ -1,5 +1,10 @@
 """Equivalent mutants: a survivor that behaves like the reference on a battery of inputs.
 
+A value (``model2_improved = bool(test_acc2 > test_acc)``) whose statement reads only numbers
+is a function of them: it is run, mutant and reference, on the notebook's numbers and on random
+ones (and on equal ones, for ties), here in the grader: both are the instructor's own code.
+Any other value is equivalent when it is the same value.
+
 The battery of a function is built from the calls its own checks made on the reference
 (recorded during the baseline judgement), plus random variants of each: arrays and lists keep
 their shape, dtype and range but get new values (one variant with few distinct values, to
@@ -11,6 +16,8 @@ exception by its type.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -208,3 +215,42 @@ def stable_calls(function: Callable, calls: list[Call]) -> tuple[list[Call], lis
     first, second = outcomes(function, calls), outcomes(function, calls)
     kept = [(c, a) for c, a, b in zip(calls, first, second, strict=True) if a == b]
     return [c for c, _ in kept], [a for _, a in kept]
+
+
+# ------------------------------------------------------------------ values
+
+
+def statement_inputs(*codes: str) -> set[str]:
+    """The names the statements read that are not Python's builtins."""
+    loads = {n.id for code in codes for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return loads - set(vars(builtins))
+
+
+def number_battery(actual: dict[str, Any], variants: int, seed: int = 0) -> list[dict[str, Any]]:
+    """The notebook's numbers, random ones of the same types, and one with every float equal (ties)."""
+    rng = np.random.default_rng(seed)
+
+    def draw(value: Any, tie: bool) -> Any:
+        if type(value) is bool:
+            return bool(rng.random() < 0.5)
+        if type(value) is int:
+            return int(rng.integers(0, 2 * abs(value) + 2))
+        return 0.5 if tie else float(rng.random())
+
+    inputs = [dict(actual)]
+    inputs += [{k: draw(v, tie=False) for k, v in actual.items()} for _ in range(variants)]
+    inputs.append({k: draw(v, tie=True) for k, v in actual.items()})
+    return inputs
+
+
+def statement_outcomes(code: str, bound: tuple[str, ...], inputs: list[dict[str, Any]]) -> list[Any]:
+    """What the statement binds, on each set of inputs (or the type of what it raised)."""
+    found = []
+    for values in inputs:
+        scope = {"__builtins__": builtins, **values}
+        try:
+            exec(compile(code, "<statement>", "exec"), scope)
+            found.append(canonical([scope.get(name) for name in bound]))
+        except Exception as exc:
+            found.append(("raised", type(exc).__name__))
+    return found

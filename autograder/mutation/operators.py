@@ -3,8 +3,10 @@
 Two sets. The general operators are mutmut's (``mutmut.mutation.mutators``, pinned in
 requirements.lock): arithmetic, comparison and boolean operator swaps, numbers + 1, string
 changes, ``x = None``, dropped or ``None`` call arguments, ``True``/``False``, ``is``/``in``
-swaps. The others below are the mistakes students make with NumPy and Keras, which no general
-tool knows: keyword values (``axis``, ``copy``, ``rate``), the vocabulary of activations, losses,
+swaps (``>`` to ``>=``, ``==`` to ``!=``). The others below add what classic operator sets (Cosmic
+Ray's) also have: reversed comparisons (``>`` to ``<``), swapped operands (``a - b`` to ``b - a``),
+``/`` to ``//``; and the mistakes students make with NumPy and Keras, which no general tool
+knows: keyword values (``axis``, ``copy``, ``rate``), the vocabulary of activations, losses,
 optimizers, history keys and dtypes, ``argmax``/``argmin``-style swaps, an argument replaced by
 its default (ignoring ``num_classes``), a notebook variable replaced by its sibling
 (``X_test_norm`` -> ``X_train_norm``), numbers - 1 (mutmut only adds 1), swapped arguments or
@@ -89,6 +91,39 @@ def number_minus_one(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst
         yield "number - 1", cst.parse_expression(repr(node.evaluated_value - 1))
 
 
+_REVERSED = {cst.GreaterThan: cst.LessThan, cst.LessThan: cst.GreaterThan,
+             cst.GreaterThanEqual: cst.LessThanEqual, cst.LessThanEqual: cst.GreaterThanEqual}
+_ORDERED = (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
+
+
+def comparison_reversed(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
+    if isinstance(node, cst.ComparisonTarget) and type(node.operator) in _REVERSED:
+        yield "comparison reversed", node.with_changes(operator=_REVERSED[type(node.operator)]())
+
+
+def floor_division(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        yield "floor division", node.with_changes(operator=cst.FloorDivide())
+
+
+def _grouped(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The operand in parentheses if it is an operation without them (it moves to the other side)."""
+    if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison, cst.UnaryOperation)) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def operands_swapped(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
+    """a - b -> b - a, a / b -> b / a, a > b -> b > a: order matters there."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ORDERED):
+        yield "operands swapped", node.with_changes(left=_grouped(node.right), right=_grouped(node.left))
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        target = node.comparisons[0]
+        if type(target.operator) in _REVERSED:
+            swapped = target.with_changes(comparator=_grouped(node.left))
+            yield "operands swapped", node.with_changes(left=_grouped(target.comparator), comparisons=[swapped])
+
+
 def string_vocabulary(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
     if isinstance(node, cst.SimpleString) and not node.prefix.strip("rRuU"):
         for other in STRING_ALTERNATIVES.get(node.evaluated_value, ()):
@@ -165,6 +200,9 @@ def remove_statement(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst
 
 OPERATORS: tuple[Operator, ...] = (
     mutmut_operators,
+    comparison_reversed,
+    floor_division,
+    operands_swapped,
     number_minus_one,
     string_vocabulary,
     attribute_vocabulary,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ class Planned:
     target: Target
     checks: list[Check]  # the checks that read what the target's mutants change, in the order they run
     mutants: list[Mutant]
+    kills: Counter = field(default_factory=Counter)  # check label -> mutants of this target it killed
     battery: list = field(default_factory=list)  # a function's equivalence battery, built at its first survivor
     reference: list | None = None  # the reference's outcomes on the battery, or its values
 
@@ -179,7 +181,9 @@ class MutationRun:
     def _one(self, kernel: ReferenceKernel, entry: Planned, mutant: Mutant) -> MutantResult:
         if not entry.checks:
             return MutantResult(mutant, NOT_JUDGED, f"no check reads {entry.target.label}")
-        checks = [c for c in entry.checks if c.label not in self.failing]
+        # The checks that killed most of this target's mutants so far run first (stable otherwise): a
+        # killed mutant then usually costs one check.
+        checks = sorted((c for c in entry.checks if c.label not in self.failing), key=lambda c: -entry.kills[c.label])
         if not checks:
             return MutantResult(mutant, NOT_JUDGED, f"the reference itself fails {entry.checks[0].label}")
         if not kernel.alive and not self._restart(kernel):
@@ -207,6 +211,7 @@ class MutationRun:
         if lost and seconds >= self.limits.probe_seconds:
             result = MutantResult(mutant, TIMED_OUT, f"a call ran over {self.limits.probe_seconds:g} s; {lost} lost points")
         elif lost:
+            entry.kills[lost] += 1
             result = MutantResult(mutant, KILLED, lost + (f" (it raised {raised} when run)" if raised else ""))
         else:
             result = self._survivor(kernel, entry, mutant)
@@ -217,6 +222,11 @@ class MutationRun:
 
     def _survivor(self, kernel: ReferenceKernel, entry: Planned, mutant: Mutant) -> MutantResult:
         """Survived or equivalent (called with the mutant applied): compare it with the reference."""
+        if entry.target.kind == "value":
+            inputs = equivalence.statement_inputs(entry.target.source, mutant.code) - set(entry.target.names)
+            numbers = self._numbers(kernel, inputs)
+            if numbers is not None:
+                return self._number_survivor(entry, mutant, numbers)
         if entry.reference is None:  # the target's first survivor: take the reference's side once
             kernel.restore()
             entry.reference = self._reference_side(kernel, entry)
@@ -230,6 +240,31 @@ class MutationRun:
         if differing or not entry.battery:
             return MutantResult(mutant, SURVIVED, f"differs from the reference on {differing} of {inputs}")
         return MutantResult(mutant, EQUIVALENT, f"the same outcome on all {inputs}")
+
+    def _number_survivor(self, entry: Planned, mutant: Mutant, numbers: dict) -> MutantResult:
+        """A value computed from numbers only: both statements on the notebook's numbers and on others."""
+        battery = equivalence.number_battery(numbers, self.limits.battery_variants)
+        names = entry.target.names
+        reference = equivalence.statement_outcomes(entry.target.source, names, battery)
+        mutated = equivalence.statement_outcomes(mutant.code, names, battery)
+        differing = sum(a != b for a, b in zip(reference, mutated, strict=True))
+        if not differing:
+            return MutantResult(mutant, EQUIVALENT, f"the same value for the notebook's numbers and {len(battery) - 1} others")
+        read = ", ".join(sorted(numbers)) or "nothing"
+        return MutantResult(mutant, SURVIVED, f"another value on {differing} of {len(battery)} inputs ({read})")
+
+    def _numbers(self, kernel: ReferenceKernel, names: set[str]) -> dict | None:
+        """The reference's values of `names` if every one is a plain number, else None."""
+        namespace, found = kernel.namespace(), {}
+        for name in sorted(names):
+            try:
+                value = namespace[name]
+            except Exception:
+                return None
+            if type(value) not in (int, float, bool):
+                return None
+            found[name] = value
+        return found
 
     def _reference_side(self, kernel: ReferenceKernel, entry: Planned) -> list:
         """The reference's values, or its outcomes on the battery (kept only where they are stable)."""
