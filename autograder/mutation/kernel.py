@@ -7,6 +7,7 @@ reference runs again.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ import nbformat
 from ..engine import GradeResult, GradingOptions, GradingTask, Status
 from ..engine.judge import KernelNamespace
 from ..engine.pipeline import LiveSubmission
+from ..engine.sandbox import user_processes
 from ..limits import LOCAL, MutationLimits, Profile
 
 MODULE = "_autograder_mutation"
@@ -43,6 +45,22 @@ def reference_notebook(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def _tree_cpu_seconds(uid: int) -> float:
+    """CPU time used so far by the processes of the sandbox's own user (0 where the kernel keeps ours)."""
+    import psutil
+
+    if os.geteuid() != 0:
+        return 0.0
+    total = 0.0
+    for pid in user_processes(uid):
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 class ReferenceKernel:
     def __init__(self, task: GradingTask, notebook: nbformat.NotebookNode, limits: MutationLimits) -> None:
         self.options = GradingOptions(task, profile=mutation_profile(limits), require_sandbox=False)
@@ -50,6 +68,7 @@ class ReferenceKernel:
         self.live: LiveSubmission | None = None
         self.restarts = 0
         self.seconds = 0.0  # the first execution of the reference
+        self.cpu_seconds = 0.0  # CPU time of the kernels' process trees, added up when each ends
 
     def __enter__(self) -> ReferenceKernel:
         self._start()
@@ -78,6 +97,7 @@ class ReferenceKernel:
 
     def close(self) -> None:
         if self.live is not None:
+            self.cpu_seconds += _tree_cpu_seconds(self.live.kernel.spec.uid)
             self.live.__exit__(None, None, None)
             self.live = None
 

@@ -58,7 +58,8 @@ def _scope(statement: cst.BaseStatement, contexts, source: str, notebook_names: 
     function = ast.parse(source).body[0]
     local_names = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
     local_names |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return Scope(loads, defaults, frozenset(local_names), notebook_names, in_function=True)
+    parameters = frozenset(p.name.value for p in params)
+    return Scope(loads, defaults, parameters, frozenset(local_names), notebook_names, in_function=True)
 
 
 def _first_changed_line(before: str, after: str) -> int:

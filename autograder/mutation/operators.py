@@ -5,7 +5,8 @@ requirements.lock): arithmetic, comparison and boolean operator swaps, numbers +
 changes, ``x = None``, dropped or ``None`` call arguments, ``True``/``False``, ``is``/``in``
 swaps (``>`` to ``>=``, ``==`` to ``!=``). The others below add what classic operator sets (Cosmic
 Ray's) also have: reversed comparisons (``>`` to ``<``), swapped operands (``a - b`` to ``b - a``),
-``/`` to ``//``; and the mistakes students make with NumPy and Keras, which no general tool
+``/`` to ``//``, a constant replaced by a statistic of the data (Mothra's constant-for-scalar
+replacement, here ``/ 255`` to ``/ images.max()``); and the mistakes students make with NumPy and Keras, which no general tool
 knows: keyword values (``axis``, ``copy``, ``rate``), the vocabulary of activations, losses,
 optimizers, history keys and dtypes, ``argmax``/``argmin``-style swaps, an argument replaced by
 its default (ignoring ``num_classes``), a notebook variable replaced by its sibling
@@ -71,6 +72,7 @@ class Scope:
 
     loads: frozenset[int] = frozenset()  # id() of the Name nodes that read a variable
     defaults: dict[str, cst.BaseExpression] = field(default_factory=dict)  # parameter -> its default
+    parameters: frozenset[str] = frozenset()  # the function's parameters
     local_names: frozenset[str] = frozenset()  # parameters and names assigned inside the function
     notebook_names: frozenset[str] = frozenset()  # names the notebook assigns at top level
     in_function: bool = False
@@ -122,6 +124,32 @@ def operands_swapped(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst
         if type(target.operator) in _REVERSED:
             swapped = target.with_changes(comparator=_grouped(node.left))
             yield "operands swapped", node.with_changes(left=_grouped(target.comparator), comparisons=[swapped])
+
+
+def _first_parameter(node: cst.CSTNode, scope: Scope) -> str | None:
+    collector = _Names()
+    node.visit(collector)
+    return next((n for n in collector.names if n in scope.defaults or n in scope.parameters), None)
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+
+def scale_by_data(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
+    """x / 255 -> x / images.max(): a constant replaced by a statistic of the argument (normalising by the maximum)."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        constant = node.right.func if isinstance(node.right, cst.Call) and len(node.right.args) == 1 else None
+        is_number = isinstance(node.right, (cst.Integer, cst.Float)) or (
+            constant is not None and isinstance(node.right.args[0].value, (cst.Integer, cst.Float))
+        )
+        parameter = _first_parameter(node.left, scope)
+        if is_number and parameter:
+            yield "scaled by the data", node.with_changes(right=cst.parse_expression(f"{parameter}.max()"))
 
 
 def string_vocabulary(node: cst.CSTNode, scope: Scope) -> Iterator[tuple[str, cst.CSTNode]]:
@@ -203,6 +231,7 @@ OPERATORS: tuple[Operator, ...] = (
     comparison_reversed,
     floor_division,
     operands_swapped,
+    scale_by_data,
     number_minus_one,
     string_vocabulary,
     attribute_vocabulary,

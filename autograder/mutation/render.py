@@ -54,7 +54,7 @@ def table(report: RunReport) -> str:
     restarts = f", {report.restarts} kernel restart(s)" if report.restarts else ""
     lines = [
         f"Mutation testing of {report.assignment}: {len(report.results)} mutants in {report.seconds:.0f} s "
-        f"(the reference ran once, in {report.reference_seconds:.0f} s{restarts})",
+        f"(the reference ran once, in {report.reference_seconds:.0f} s{restarts}; CPU time {report.cpu_seconds:.0f} s)",
         "score = (killed + timed out + crashed) / (mutants - equivalent - accepted - not judged)",
         "",
         header,
@@ -114,6 +114,7 @@ def as_json(report: RunReport) -> dict:
         "seconds": round(report.seconds, 1),
         "reference_seconds": round(report.reference_seconds, 1),
         "restarts": report.restarts,
+        "cpu_seconds": round(report.cpu_seconds, 1),
         "total": {"mutants": total["mutants"], "score": score(total), "raw_score": score(total, raw=True)},
         "questions": questions,
     }

@@ -21,6 +21,7 @@ killed one does. raw score: the same without leaving out the accepted survivors.
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -62,6 +63,7 @@ class RunReport:
     results: list[MutantResult] = field(default_factory=list)
     generated: dict[str, int] = field(default_factory=dict)  # mutants generated per question, before sampling
     restarts: int = 0
+    cpu_seconds: float = 0.0  # the grader's process and the kernels' process trees
     unmatched: list[Accepted] = field(default_factory=list)  # accepted entries that matched no survivor
 
     def questions(self) -> list[str]:
@@ -118,7 +120,7 @@ class MutationRun:
         self.calls: dict[str, list] = {}  # function -> the calls the checks made on the reference
 
     def run(self, planned: list[Planned], generated: dict, bar=None) -> RunReport:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _own_cpu_seconds()
         report = RunReport(self.assignment.name, generated=generated)
         task = self.assignment.task()
         self.progress("running the reference solution in the sandboxed engine ...")
@@ -137,6 +139,7 @@ class MutationRun:
                         bar.update(1)
                 self._check_restored(kernel, entry)
             report.restarts = kernel.restarts
+        report.cpu_seconds = _own_cpu_seconds() - cpu_started + kernel.cpu_seconds
         matched = {(r.mutant.target.label, r.mutant.changes) for r in report.results if r.status == ACCEPTED}
         labels = {p.target.label for p in planned}
         report.unmatched = [a for key, a in self.accepted.items() if key not in matched and a.target in labels]
@@ -284,6 +287,11 @@ class MutationRun:
             except Exception as exc:  # missing, or unreadable
                 values.append(("missing", type(exc).__name__))
         return values
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_mutation(assignment: Assignment, questions: list[str] | None = None, limit: int | None = None,
