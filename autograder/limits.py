@@ -78,9 +78,11 @@ class IntakeLimits:
     # The cell outputs the grader keeps (the rest is dropped with a note); plots are ~50 KB each.
     output_bytes: int = 2 * MB
     # Largest single Jupyter message the grader's sockets accept: a larger one (a 200 MB print)
-    # is dropped by ZeroMQ before it reaches Python.
-    message_bytes: int = 16 * MB
-    queued_messages: int = 1000  # per socket, so that an unread channel cannot queue without end
+    # is dropped by ZeroMQ before it reaches Python. A plot is ~50 KB, a long table well under 1 MB.
+    message_bytes: int = 4 * MB
+    # Messages a socket queues before ZeroMQ drops new ones: with message_bytes, at most 256 MB
+    # waits in the grader for the one channel read while cells run.
+    queued_messages: int = 64
     kernel_log_bytes: int = 64 * KB  # the kernel's own stderr, kept for the instructor
     # One answer file from the kernel, and every answer of one grading together. The largest
     # honest answer is X_test_norm in float64 (10,000 x 784 x 8 B = 63 MB).
@@ -91,7 +93,7 @@ class IntakeLimits:
     depth: int = 16  # nesting of lists, tuples and dicts
     text_chars: int = 200_000  # one string
     int_digits: int = 4_300  # Python's own int-to-str limit
-    array_dims: int = 8  # arrays of higher rank do not occur in the lessons
+    array_dims: int = 6  # the lessons use at most 4 (images, channels): a shape cannot carry long messages
     meta_bytes: int = 4 * MB  # the JSON tree of one answer (arrays travel beside it)
     layers: int = 64  # a Sequential model
     # Parameters of a rebuilt model, checked from its configuration before anything is
@@ -99,7 +101,7 @@ class IntakeLimits:
     parameters: int = 20_000_000
     # Multiply-adds per input of a rebuilt model, so that the grader's own predictions on a
     # test set stay within seconds (the lesson's model: 0.72 M).
-    macs_per_input: int = 50_000_000
+    macs_per_input: int = 20_000_000
     message_chars: int = 500  # one check's message as the student reads it
     student_error_chars: int = 500  # a student's own exception text (public checks only)
 

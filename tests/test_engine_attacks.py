@@ -98,8 +98,11 @@ def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     submission = build_attack(attack, tmp_path / f"{attack.stem}.ipynb")
     result = grade_submission(submission, tmp_path / "out", OPTIONS)
     _, seen = check_result(result, tmp_path / "out")
-    if header(attack, "score") == "honest":
+    expected = header(attack, "score")
+    if expected == "honest":
         assert result.score == HONEST_LIGHT_SCORE, seen
+    elif expected is not None:
+        assert result.score == float(expected), seen
     else:
         assert result.score <= HONEST_LIGHT_SCORE, seen
     assert result.status == (header(attack, "status") or result.status), seen

@@ -20,7 +20,7 @@ from .submissions import QUESTIONS, build_submission, corpus
 # Questions whose bugs also show in the light batch notebooks (q1, q2, q3, q5) run their
 # full-notebook cases only with `-m slow`; each case trains both networks (~50 s).
 TRAINING_QUESTIONS = {"q4", "q6", "q7", "q8"}
-DEFAULT_STYLES = {"keras_utilities", "loops_and_counts"}
+DEFAULT_STYLES = {"keras_utilities", "loops_and_counts", "numpy_scalars"}
 
 OPTIONS = GradingOptions(MNIST.task())
 

@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -53,6 +54,17 @@ class ExecutionReport:
         return next((c for c in self.cells if c.status == status), None)
 
 
+class ShellAndOutputClient(AsyncKernelClient):
+    """Only the channels grading reads: shell (replies) and IOPub (outputs, closed after the last cell).
+
+    No stdin (input() is refused), no control and no heartbeat: a channel nobody reads would queue
+    whatever the kernel sends on it.
+    """
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, *args: Any, **kwargs: Any) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=False, control=False)
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel process starts inside the sandbox (async, as nbclient needs)."""
 
@@ -61,6 +73,11 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
         return [*self.sandbox_prefix, *kernel]
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client whose sockets come from this manager's limited context (jupyter_client would use a shared one)."""
+        settings = {**self.get_connection_info(session=True), "connection_file": self.connection_file, "parent": self}
+        return ShellAndOutputClient(**settings, context=self.context, **kwargs)
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
@@ -279,6 +296,7 @@ class SandboxedKernel:
             report.cells.append(self._execute_cell(cell, index, number))
             report.kernel_alive = report.cells[-1].status != "died" and self.alive
         report.output_truncated = self.client.truncated
+        self.client.kc.iopub_channel.close()  # nobody reads outputs any more: nothing may queue there
         return report
 
     def _execute_cell(self, cell, index: int, number: int) -> CellOutcome:

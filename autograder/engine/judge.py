@@ -165,9 +165,12 @@ class KernelNamespace(Mapping):
         envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
         if envelope["status"] != "ok":
             raise self._student_error(f"{name} raised", envelope)
-        if self.hidden:
-            for part in ("value", "args", "kwargs"):
-                _collect_text(envelope.get(part), self.received_text)
+        if self.hidden:  # strings the grader sent itself carry nothing new: only the kernel's own are cut
+            sent: list[str] = []
+            _collect_text((args, kwargs), sent)
+            received: list[str] = []
+            _collect_text([envelope.get(part) for part in ("value", "args", "kwargs")], received)
+            self.received_text += [text for text in received if text not in set(sent)]
         return envelope
 
     def _student_error(self, what: str, envelope: dict) -> StudentError:

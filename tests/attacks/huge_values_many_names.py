@@ -1,0 +1,8 @@
+# Several globals a test reads, each far larger than any honest answer: the grader refuses each
+# by its size before reading it, and keeps nothing large.
+# %%
+big = np.ones(300 * 1024**2 // 8)
+X_test_norm = big
+model = big
+test_acc = big
+model2 = big

@@ -1,0 +1,5 @@
+# One print of 200 MB: a single message larger than the grader's sockets accept is dropped
+# before it reaches the grader's memory.
+# score: honest
+# %%
+print("x" * (200 * 1024**2))
