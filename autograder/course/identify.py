@@ -23,18 +23,26 @@ _CHECK = re.compile(r"""grader\.check\(\s*["']([^"']+)["']""")
 MIN_OVERLAP = 0.5  # share of an assignment's own names a notebook must define to count as it
 
 
-def _code(notebook: nbformat.NotebookNode) -> str:
-    return "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+# The grader identifies every submission before grading it: what it parses is capped, so that a
+# huge notebook costs milliseconds here (an answer is never in a cell this large).
+MAX_CELL_CHARS = 20_000
+MAX_CODE_CHARS = 200_000  # the lessons hold ~20 KB of code
 
 
 def defined_names(notebook: nbformat.NotebookNode) -> set[str]:
-    """Functions defined and questions checked by a notebook's code cells (unparsable cells skipped)."""
-    names = set(_CHECK.findall(_code(notebook)))
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
+    """Functions defined and questions checked by a notebook's code cells (unparsable and oversized cells skipped)."""
+    cells = [c.source for c in notebook.cells if c.cell_type == "code" and len(c.source) <= MAX_CELL_CHARS]
+    cells = [c for c in cells if not c.lstrip().startswith("%%")]
+    budget, kept = MAX_CODE_CHARS, []
+    for source in cells:
+        budget -= len(source)
+        if budget < 0:
+            break
+        kept.append(source)
+    names = set(_CHECK.findall("\n".join(kept)))
+    for source in kept:
         try:
-            tree = ast.parse("\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         names.update(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
