@@ -12,6 +12,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the judge imports Keras; i
 
 from . import __version__
 from .course.assignments import ASSIGNMENTS, MNIST, get_assignment
+from .course.paths import REPO
+
+DEFAULT_ACCEPTED = REPO / "benchmarks" / "results" / "mutation_accepted.json"  # mutation/accepted.py documents it
 
 
 def selected(args: argparse.Namespace) -> list:
@@ -213,6 +216,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mutants(args: argparse.Namespace) -> int:
+    """Mutation-test an assignment's checks: a table (or JSON) on stdout, progress on stderr."""
+    import json
+
+    from .atomic import write_atomically
+    from .mutation.accepted import AcceptedListError
+    from .mutation.kernel import ReferenceFailed
+    from .mutation.render import as_json, html, table
+    from .mutation.run import run_mutation
+
+    assignment = get_assignment(args.assignment)
+    unknown = sorted(set(args.question or ()) - set(assignment_questions(assignment)))
+    if unknown:
+        print(f"error: {assignment.name} has no question {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        report = run_mutation(
+            assignment, args.question, args.max_mutants, args.notebook, args.accepted, show_progress=not args.quiet
+        )
+    except (ReferenceFailed, AcceptedListError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    text, data = table(report), json.dumps(as_json(report), indent=2)
+    print(data if args.json else text)
+    if args.save:
+        write_atomically(Path(f"{args.save}.txt"), text)
+        write_atomically(Path(f"{args.save}.json"), data + "\n")
+    if args.html:
+        write_atomically(args.html, html(report))
+    return 0
+
+
+def assignment_questions(assignment) -> list[str]:
+    return [path.stem for path in assignment.hidden_tests.glob("q*.py")]
+
+
 def main(argv: list[str] | None = None) -> int:
     dask_args = _worker_arguments(argv)
     if dask_args is not None:  # argparse would take dask's options for its own
@@ -295,6 +334,26 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--assignment", choices=list(ASSIGNMENTS), default=MNIST.name)
     run.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's folder (default: %(default)s)")
     run.set_defaults(func=cmd_gradescope_run)
+
+    mutants = commands.add_parser(
+        "mutants", help="mutation testing: how many wrong answers do the hidden tests let through?",
+        description="Make small wrong versions (mutants) of every function and value of the master's solution and "
+        "grade each with the same judge that grades students, in one kernel that ran the reference once. "
+        "Prints, per question, how many mutants the checks kill, and every survivor as a diff.",
+    )
+    mutants.add_argument("--assignment", choices=list(ASSIGNMENTS), required=True)
+    mutants.add_argument("--question", action="append", metavar="QN", help="only this question (repeatable)")
+    mutants.add_argument("--max-mutants", type=int, metavar="N", help="at most N mutants per question, spread evenly")
+    mutants.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    mutants.add_argument("--html", type=Path, metavar="FILE", help="also write the table and survivors as an HTML page")
+    mutants.add_argument("--save", metavar="PREFIX", help="also write PREFIX.txt (the table) and PREFIX.json")
+    mutants.add_argument(
+        "--accepted", type=Path, default=DEFAULT_ACCEPTED, metavar="FILE",
+        help="survivors judged correct answers, with reasons (default: %(default)s; see README)",
+    )
+    mutants.add_argument("--notebook", type=Path, help=argparse.SUPPRESS)  # another reference (tests: a light notebook)
+    mutants.add_argument("--quiet", action="store_true", help="no progress bar")
+    mutants.set_defaults(func=cmd_mutants)
 
     demo = commands.add_parser("demo", help="build, then grade each assignment's reference and blank notebook")
     demo.set_defaults(func=cmd_demo)

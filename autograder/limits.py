@@ -110,6 +110,24 @@ class IntakeLimits:
     student_error_chars: int = 500  # a student's own exception text (public checks only)
 
 
+
+@dataclass(frozen=True)
+class MutationLimits:
+    """The mutation run's own limits (``python -m autograder mutants``): one kernel judges hundreds of mutants."""
+
+    # One call of a mutant's function or one fetch: honest calls take well under a second (the
+    # slowest, build_deeper_model's model crossing the wall, ~0.3 s); a mutant that loops is
+    # stopped here and counted as timed out instead of holding the run for probe_seconds (300 s).
+    probe_seconds: float = 20.0
+    # All probes of one mutant's checks (each judgement has its own deadline): the slowest honest
+    # judgement, q7's with two test-set predictions, takes ~10 s on a loaded machine.
+    judge_seconds: float = 120.0
+    apply_seconds: float = 30.0  # defining a mutant or restoring the original (model.evaluate takes ~1 s)
+    kernel_restarts: int = 2  # a mutant that stops the kernel costs a rerun of the reference (~1 minute)
+    battery_variants: int = 4  # random variants of each recorded call in the equivalence battery
+    battery_calls: int = 40  # calls of one function in its battery (each is one probe, ~20 ms)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str

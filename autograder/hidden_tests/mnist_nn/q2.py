@@ -23,6 +23,9 @@ def test_normalize_exact_values(normalize_images, np):
     assert np.issubdtype(result.dtype, np.floating), f'The result should be floats, not {result.dtype}.'
     assert np.isfinite(result).all() and result.min() >= 0.0 and (result.max() <= 1.0), 'Every normalized value should lie between 0 and 1.'
     assert np.allclose(result, images / 255.0, atol=1e-06), 'Each pixel should be divided by 255 (0 becomes 0.0 and 255 becomes 1.0); some values differ from pixel / 255.'
+    dark = np.random.default_rng(6).integers(0, 200, size=(2, 784), dtype=np.uint8)
+    dark_result = normalize_images(dark)
+    assert getattr(dark_result, 'shape', None) == dark.shape and np.allclose(dark_result, dark / 255.0, atol=1e-06), 'For images whose brightest pixel is below 255 some values differ from pixel / 255: divide by 255, the largest possible pixel value, not by the largest pixel of the images you were given.'
 
 @test_case(points=None, hidden=True)
 def test_normalize_any_shape(normalize_images, np):
