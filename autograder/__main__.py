@@ -11,9 +11,12 @@ from pathlib import Path
 from . import __version__
 from .course.assignments import ASSIGNMENTS, get_assignment
 from .course.data import QUIET_TENSORFLOW
+from .course.paths import REPO
 
 for _key, _value in QUIET_TENSORFLOW.items():  # the judge (and each Dask worker) imports Keras
     os.environ.setdefault(_key, _value)
+
+DEFAULT_ACCEPTED = REPO / "benchmarks" / "results" / "mutation_accepted.json"  # mutation/accepted.py documents it
 
 
 def selected(args: argparse.Namespace) -> list:
@@ -106,46 +109,88 @@ def cmd_otter_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade submissions with the sandboxed engine on Dask; exit 0 whenever grading happened."""
+    """Grade submissions with the sandboxed engine on Dask. Exit 0 when every submission got a
+    verdict (a student's broken notebook is one); 1 when some could not be graded because of the
+    grader or the cluster; 2 when the inputs cannot be read; 130 when interrupted."""
     import tempfile
 
-    from .classroom.batch import BatchSettings, grade_batch, workers_for_this_machine, write_class_outputs
-    from .classroom.collect import CollectError, collect
+    from .classroom.batch import BatchSettings, grade_batch
+    from .classroom.cluster import workers_for_this_machine
+    from .classroom.collect import CollectError, collect, looks_like_export
+    from .classroom.outputs import write_class_outputs
 
-    assignment = get_assignment(args.assignment)
+    assignment = get_assignment(args.assignment) if args.assignment else None
     settings = BatchSettings(
         assignment, args.out, args.workers, args.scheduler, not args.allow_no_sandbox, not args.no_similarity, args.force,
     )
+    names = [assignment.notebook_name] if assignment else [a.notebook_name for a in ASSIGNMENTS.values()]
+    for path in args.submissions:
+        if looks_like_export(path):
+            print(f"note: {path} looks like a Gradescope export: its names, SIDs and emails are used only when it is "
+                  "passed with --gradescope-export", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="autograder-collect-") as staging:
         try:
-            submissions = collect(args.submissions, assignment.notebook_name, Path(staging))
+            submissions = collect(args.submissions, names, Path(staging), args.gradescope_export)
         except CollectError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         if not submissions:
             print("error: no notebooks (.ipynb) or zips found in the given paths", file=sys.stderr)
             return 2
+        what = assignment.name if assignment else "identified assignments"
         where = args.scheduler or f"{args.workers or workers_for_this_machine()} local worker(s)"
-        print(f"{len(submissions)} submission(s) of {assignment.name}, graded on {where}", file=sys.stderr)
+        print(f"{len(submissions)} submission(s) of {what}, graded on {where}", file=sys.stderr)
         outcome = grade_batch(submissions, settings)
-        paths = write_class_outputs(submissions, outcome.manifests, settings)
+        try:
+            outputs = write_class_outputs(submissions, outcome.manifests, settings)
+        except OSError as error:  # e.g. a full disk: every submission's own result is already written
+            print(f"error: the class outputs could not be written: {error}", file=sys.stderr)
+            return 1
+    return _grade_summary(submissions, outcome, outputs)
+
+
+def _grade_summary(submissions: list, outcome, outputs) -> int:
+    """Print each submission's verdict and what was written; the exit status of `grade`."""
     for sub in submissions:
         manifest = outcome.manifests.get(sub.id)
         if manifest:
-            print(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} ({manifest['status']})")
+            graded_as = f" as {manifest['assignment']}" if manifest.get("assignment") else ""
+            print(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} ({manifest['status']}{graded_as})")
+    for note in outputs.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(
         f"graded {len(outcome.graded)}, already graded {len(outcome.skipped)}, "
         f"not graded {len(submissions) - len(outcome.manifests)} in {outcome.seconds:.0f} s; "
-        + ", ".join(str(p) for p in paths.values()),
+        + ", ".join(str(p) for p in outputs.paths.values()),
         file=sys.stderr,
     )
     if outcome.interrupted:
         print("interrupted: run the same command again to grade the rest", file=sys.stderr)
         return 130
-    if outcome.lost:
-        print(f"{len(outcome.lost)} submission(s) were not graded (see above): run the same command again", file=sys.stderr)
+    if outcome.cluster_error:
+        print(f"error: {outcome.cluster_error}", file=sys.stderr)
+    failures = outcome.grader_failures()
+    if failures:
+        shown = "; ".join(f"{i} ({why})" for i, why in list(failures.items())[:10])
+        more = f"; and {len(failures) - 10} more" if len(failures) > 10 else ""
+        print(f"error: {len(failures)} submission(s) could not be graded because of the grader or the cluster: "
+              f"{shown}{more}. Their students have no real grade yet: fix the cause (see above; for grader-error and "
+              "no-sandbox, each one's instructor_notes.txt) and run the same command again: only these are graded "
+              "again.", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .classroom.cluster import run_worker
+
+    return run_worker(args.dask_args)
+
+
+def _worker_arguments(argv: list[str] | None) -> list[str] | None:
+    """The arguments after `worker`, which all belong to `dask worker` (its --help included)."""
+    argv = sys.argv[1:] if argv is None else argv
+    return argv[1:] if argv[:1] == ["worker"] else None
 
 
 def cmd_build_gradescope(args: argparse.Namespace) -> int:
@@ -197,6 +242,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mutants(args: argparse.Namespace) -> int:
+    """Mutation-test an assignment's checks: a table (or JSON) on stdout, progress on stderr."""
+    import json
+
+    from .atomic import write_atomically
+    from .mutation.accepted import AcceptedListError
+    from .mutation.kernel import ReferenceFailed
+    from .mutation.render import as_json, html, table
+    from .mutation.run import run_mutation
+
+    assignment = get_assignment(args.assignment)
+    unknown = sorted(set(args.question or ()) - set(assignment_questions(assignment)))
+    if unknown:
+        print(f"error: {assignment.name} has no question {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        report = run_mutation(
+            assignment, args.question, args.max_mutants, args.notebook, args.accepted, show_progress=not args.quiet
+        )
+    except (ReferenceFailed, AcceptedListError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    text, data = table(report), json.dumps(as_json(report), indent=2)
+    print(data if args.json else text)
+    if args.save:
+        write_atomically(Path(f"{args.save}.txt"), text)
+        write_atomically(Path(f"{args.save}.json"), data + "\n")
+    if args.html:
+        write_atomically(args.html, html(report))
+    return 0
+
+
+def assignment_questions(assignment) -> list[str]:
+    return [path.stem for path in assignment.hidden_tests.glob("q*.py")]
+
+
 def add_assignment_option(command: argparse.ArgumentParser) -> None:
     """--assignment for a command about one assignment: required, unless the course has only one."""
     names = list(ASSIGNMENTS)
@@ -207,6 +288,9 @@ def add_assignment_option(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    dask_args = _worker_arguments(argv)
+    if dask_args is not None:  # argparse would take dask's options for its own
+        return cmd_worker(argparse.Namespace(dask_args=dask_args))
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
         description=f"Build and grade the course's notebook assignments ({', '.join(ASSIGNMENTS) or 'none found'}).",
@@ -236,17 +320,31 @@ def main(argv: list[str] | None = None) -> int:
 
     grade = commands.add_parser(
         "grade", help="grade submissions in the sandboxed engine, in parallel on Dask",
-        description="Grade notebooks, folders or zips of them, or a Gradescope 'Export Submissions' folder/zip. "
-        "Writes DIR/<submission>/results.json, feedback.md and feedback.txt, DIR/grades.csv and DIR/report.html. "
-        "A rerun skips submissions already graded with the same content and grader version.",
+        description="Grade notebooks, student zips, folders or zips of them, and Gradescope 'Export Submissions' "
+        "downloads (with --gradescope-export). Writes DIR/<submission>/results.json, feedback.md and feedback.txt, "
+        "and per assignment DIR/grades.csv and DIR/report.html (grades-<assignment>.csv, ... when the submissions "
+        "are of several assignments). A rerun skips submissions already graded with the same content and grader "
+        "version. Exit status 1 when some submissions could not be graded because of the grader or the cluster.",
     )
-    grade.add_argument("submissions", nargs="+", type=Path, metavar="PATH", help="notebook, zip, folder or Gradescope export")
+    grade.add_argument("submissions", nargs="*", type=Path, metavar="PATH", help="notebook, zip, or folder of them")
+    grade.add_argument(
+        "--gradescope-export", action="append", type=Path, default=[], metavar="PATH",
+        help="a Gradescope 'Export Submissions' zip or folder; the only source of students' names, SIDs and emails "
+        "(repeatable)",
+    )
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results go: DIR/<name>/results.json")
-    add_assignment_option(grade)
+    grade.add_argument(
+        "--assignment", choices=list(ASSIGNMENTS),
+        help="grade every submission as this assignment (another assignment's notebook is refused); "
+        "default: identify each submission's assignment",
+    )
     grade.add_argument(
         "--workers", type=int, default=0, metavar="N", help="local grading workers (default: one per core, 3 GB of memory each)"
     )
-    grade.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (start its workers with `python -m autograder worker`)",
+    )
     grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     grade.add_argument("--no-similarity", action="store_true", help="skip the code-similarity report")
     grade.add_argument(
@@ -254,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         help="where bubblewrap is missing, run student code with resource limits only (unsafe)",
     )
     grade.set_defaults(func=cmd_grade)
+
+    worker = commands.add_parser(
+        "worker", add_help=False, help="run a Dask worker that can grade (`dask worker` arguments, e.g. tcp://HOST:8786)",
+        description="`dask worker ARGS` with this repository importable and one thread per worker process",
+    )
+    worker.add_argument("dask_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    worker.set_defaults(func=cmd_worker)
 
     zipped = commands.add_parser("build-gradescope", help="build the autograder zip to upload to Gradescope")
     add_assignment_option(zipped)
@@ -264,6 +369,27 @@ def main(argv: list[str] | None = None) -> int:
     add_assignment_option(run)
     run.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's folder (default: %(default)s)")
     run.set_defaults(func=cmd_gradescope_run)
+
+    mutants = commands.add_parser(
+        "mutants", help="mutation testing: how many wrong answers do the hidden tests let through?",
+        description="Make small wrong versions (mutants) of every function and value of the master's solution and "
+        "grade each with the same judge that grades students, in one kernel that ran the reference once. "
+        "Prints, per question, how many mutants the checks kill, and every survivor as a diff.",
+    )
+    mutants.add_argument("--assignment", choices=list(ASSIGNMENTS), required=True)
+    mutants.add_argument("--question", action="append", metavar="QN", help="only this question (repeatable)")
+    mutants.add_argument("--max-mutants", type=int, metavar="N", help="at most N mutants per question, spread evenly")
+    mutants.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    mutants.add_argument("--html", type=Path, metavar="FILE", help="also write the table and survivors as an HTML page")
+    mutants.add_argument("--save", metavar="PREFIX", help="also write PREFIX.txt (the table) and PREFIX.json")
+    mutants.add_argument(
+        "--accepted", type=Path, default=DEFAULT_ACCEPTED, metavar="FILE",
+        help="survivors judged correct answers, with reasons (default: %(default)s; see README)",
+    )
+    mutants.add_argument("--notebook", type=Path, help=argparse.SUPPRESS)  # another reference (tests: a light notebook)
+    mutants.add_argument("--quiet", action="store_true", help="no progress bar")
+    mutants.set_defaults(func=cmd_mutants)
+
 
     demo = commands.add_parser(
         "demo", help="build each assignment in a temporary folder, then grade its reference and blank notebook"

@@ -92,8 +92,9 @@ class IntakeLimits:
     kernel_log_bytes: int = 64 * KB  # the kernel's own stderr, kept for the instructor
     # One answer file from the kernel, and every answer of one grading together. The largest
     # honest answer is X_test_norm in float64 (10,000 x 784 x 8 B = 63 MB).
+    # Arrays stay in the answer's own buffer, so grading_bytes bounds what the grader holds at once.
     answer_bytes: int = 128 * MB
-    grading_bytes: int = 384 * MB
+    grading_bytes: int = 256 * MB
     answer_items: int = 100_000  # list/dict/tuple items in one answer
     grading_items: int = 1_000_000
     depth: int = 16  # nesting of lists, tuples and dicts
@@ -108,8 +109,29 @@ class IntakeLimits:
     # Multiply-adds per input of a rebuilt model, so that the grader's own predictions on a
     # test set stay within seconds (the lesson's model: 0.72 M).
     macs_per_input: int = 20_000_000
+    # The grader's predictions with a rebuilt model run in batches whose activations fit this,
+    # whatever batch size a test asks for (a 1x1 convolution to 256 maps: 800 MB per 1000 images).
+    prediction_bytes: int = 128 * MB
     message_chars: int = 500  # one check's message as the student reads it
     student_error_chars: int = 500  # a student's own exception text (public checks only)
+
+
+
+@dataclass(frozen=True)
+class MutationLimits:
+    """The mutation run's own limits (``python -m autograder mutants``): one kernel judges hundreds of mutants."""
+
+    # One call of a mutant's function or one fetch: honest calls take well under a second (the
+    # slowest, build_deeper_model's model crossing the wall, ~0.3 s); a mutant that loops is
+    # stopped here and counted as timed out instead of holding the run for probe_seconds (300 s).
+    probe_seconds: float = 20.0
+    # All probes of one mutant's checks (each judgement has its own deadline): the slowest honest
+    # judgement, q7's with two test-set predictions, takes ~10 s on a loaded machine.
+    judge_seconds: float = 120.0
+    apply_seconds: float = 30.0  # defining a mutant or restoring the original (model.evaluate takes ~1 s)
+    kernel_restarts: int = 2  # a mutant that stops the kernel costs a rerun of the reference (~1 minute)
+    battery_variants: int = 4  # random variants of each recorded call in the equivalence battery
+    battery_calls: int = 40  # calls of one function in its battery (each is one probe, ~20 ms)
 
 
 @dataclass(frozen=True)
@@ -136,3 +158,37 @@ PROFILES = {p.name: p for p in (LOCAL, GRADESCOPE)}
 GRADER_MEMORY_BYTES = GB // 2
 # A batch worker grades one submission at a time: the tree's memory plus the grader's own.
 WORKER_MEMORY_BYTES = LOCAL.tree.tree_memory_bytes + GRADER_MEMORY_BYTES
+
+
+@dataclass(frozen=True)
+class ClassroomLimits:
+    """What the class-level steps (collecting, the Dask cluster, similarity) take on the instructor's machine."""
+
+    archive_members: int = 20_000  # files in one class zip: a class of 1,000 with 20 files each
+    archive_bytes: int = 20 * GB  # what one class zip may unpack to
+    # Similarity reads at most this much of a submission's code: the lessons' reference solutions
+    # have 5-6 KB of code, and tokenizing costs ~16 µs per character here (64 KB: about 1 s).
+    similarity_code_chars: int = 64 * KB
+    similarity_tokens: int = 20_000  # the reference solution has about 1,500 tokens
+    # The whole similarity step runs in a child process with these bounds; past them the report
+    # says so and everything else is still written. Reading and fingerprinting one executed
+    # reference solution took 0.33 s with the machine's 2 cores overloaded (load 20), ~0.1 s idle.
+    similarity_base_seconds: float = 60.0
+    similarity_seconds_per_submission: float = 1.0
+    similarity_memory_bytes: int = 2 * GB  # a 64 MB notebook loads in ~0.5 GB
+    worker_wait_seconds: float = 120.0  # an external cluster must have a worker by then
+
+
+CLASSROOM = ClassroomLimits()
+
+
+@dataclass(frozen=True)
+class CourseLimits:
+    """What the course parses of a submission's code without running it (which assignment it is, which
+    reference cells its cells match): larger cells, and code past the total, are not parsed."""
+
+    parsed_cell_chars: int = 20_000  # an answer is never in a cell this large
+    parsed_code_chars: int = 200_000  # the lessons hold ~20 KB of code: a huge notebook costs milliseconds
+
+
+COURSE = CourseLimits()

@@ -32,6 +32,10 @@ ATTACKS = {
     "many_opaque_types": "answers of 60,000 objects of distinct classes",
     "crafted_answer_files": "hostile answer files: deep, huge item counts, huge array tables",
     "probe_agent_echoes_inputs": "a probe agent that answers with records of its inputs",
+    "grader_predicts_huge_activations": "a 3,082-parameter model whose grader-side predict holds 800 MB per batch",
+    "display_updates_bypass_output_cap": "300 display ids, each updated with 3.9 MB",
+    "multipart_message_bypasses_size_cap": "3 IOPub messages of 150 frames of 3.9 MB",
+    "budget_sized_values_stay_cached": "three 128 MB globals the hidden checks read",
 }
 
 CHILD = """
@@ -39,9 +43,11 @@ import json, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 import nbformat
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, grade_submission
 from tests.submissions import build_attack, honest_light_notebook
+
+MNIST = get_assignment("mnist_nn")  # the lesson this benchmark grades
 with tempfile.TemporaryDirectory() as folder:
     folder = Path(folder)
     attack = {attack!r}

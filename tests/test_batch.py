@@ -7,6 +7,7 @@ about the batch layer; the engine on full lesson notebooks is tested in test_eng
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -14,14 +15,18 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.classroom.batch import MANIFEST, BatchSettings, grade_batch, is_current, write_class_outputs, write_grades_csv
-from autograder.classroom.collect import CollectError, Person, Submission, collect
-from autograder.course.assignments import get_assignment
+from autograder.classroom.batch import BatchSettings, grade_batch
+from autograder.classroom.collect import CollectError, Person, Submission, collect, looks_like_export
+from autograder.classroom.gradebook import write_grades_csv
+from autograder.classroom.manifest import MANIFEST, is_current
+from autograder.classroom.outputs import write_class_outputs
+from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.course.paths import REPO
 from autograder.engine import GradingOptions, grade_submission
 
@@ -48,6 +53,12 @@ VARIANTS = {
     "s07_q5_bug": {4: "total_params = 101770"},
     "s08_cell_error": {4: "total_params = 717210\nraise ValueError('oops')"},
 }
+
+
+def student_notebook(notebook: nbformat.NotebookNode, assignment) -> nbformat.NotebookNode:
+    """The notebook with the metadata every student notebook of `assignment` carries (otter assign writes it)."""
+    notebook.metadata["otter"] = {"assignment_name": assignment.name}
+    return notebook
 
 
 def write_variant(name: str, changes: dict, folder: Path) -> Path:
@@ -93,7 +104,7 @@ def test_parallel_batch_matches_one_by_one_grading(class_folder, tmp_path):
     assert scores["s05_q1_bug"] < 7 and scores["s06_q3_bug"] < 7 and scores["s09_broken"] == 0
     assert outcome.manifests["s09_broken"]["status"] == "unreadable"
 
-    paths = write_class_outputs(submissions, outcome.manifests, settings)
+    paths = write_class_outputs(submissions, outcome.manifests, settings).paths
     rows = list(csv.DictReader(paths["grades"].open()))
     assert [r["Submission"] for r in rows] == sorted(s.id for s in submissions)
     assert {r["Submission"]: float(r["Total"]) for r in rows} == scores
@@ -112,7 +123,7 @@ def test_gradescope_export_keeps_student_identities(class_folder, tmp_path):
     students = [("Ada Lovelace", class_folder / "s01_honest.ipynb"), ("Alan Turing", class_folder / "s09_broken.ipynb")]
     for as_zip in (False, True):
         export = make_export(students, tmp_path / f"export-{as_zip}", as_zip=as_zip)
-        found = collect([export], MNIST.notebook_name, tmp_path / f"staging-{as_zip}")
+        found = collect([], MNIST.notebook_name, tmp_path / f"staging-{as_zip}", exports=[export])
         assert [(s.name, s.email != "", s.people[0].sid != "", s.id.startswith("submission_")) for s in found] == [
             ("Ada Lovelace", True, True, True), ("Alan Turing", True, True, True),
         ]
@@ -134,7 +145,7 @@ def run_cli(*args: str) -> subprocess.Popen:
     # A shell's background job starts with SIGINT ignored, and Python then never turns it into
     # KeyboardInterrupt: give the command the disposition a terminal would.
     return subprocess.Popen(
-        [sys.executable, "-m", "autograder", "grade", "--assignment", MNIST.name, *args], cwd=REPO,
+        [sys.executable, "-m", "autograder", "grade", *args], cwd=REPO,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
@@ -145,7 +156,7 @@ def test_interrupted_batch_resumes_without_losing_or_regrading(tmp_path):
     folder.mkdir()
     for number in range(6):
         # distinct content per student: a comment line makes each file its own submission
-        notebook = honest_light_notebook()
+        notebook = student_notebook(honest_light_notebook(), MNIST)  # graded as the assignment it says it is
         notebook.cells[0].source = f"import numpy as np  # student {number}"
         nbformat.write(notebook, folder / f"student{number}.ipynb")
     out = tmp_path / "out"
@@ -219,11 +230,11 @@ def test_broken_class_archives_and_metadata_are_refused_or_skipped_cleanly(tmp_p
     (export / "submission_1").mkdir(parents=True)
     nbformat.write(honest_light_notebook(), export / "submission_1" / "mnist_nn.ipynb")
     (export / "submission_metadata.yml").write_text("submission_1:\n  :submitters: 5\nsubmission_2:\n  :submitters: []\n")
-    found = collect([export], MNIST.notebook_name, tmp_path / "s2")
+    found = collect([], MNIST.notebook_name, tmp_path / "s2", exports=[export])
     assert [(s.id, s.people) for s in found] == [("submission_1", ()), ("submission_2", ())]
     (export / "submission_metadata.yml").write_text("a: &x [*x]\n")
     with pytest.raises(CollectError, match="not readable YAML"):
-        collect([export], MNIST.notebook_name, tmp_path / "s3")
+        collect([], MNIST.notebook_name, tmp_path / "s3", exports=[export])
 
 
 def test_grades_csv_has_a_row_per_student_and_no_formulas(tmp_path):
@@ -233,6 +244,114 @@ def test_grades_csv_has_a_row_per_student_and_no_formulas(tmp_path):
     write_grades_csv([group], manifests, tmp_path / "grades.csv")
     rows = list(csv.DictReader((tmp_path / "grades.csv").open()))
     assert [(r["Name"], r["SID"], r["Total"]) for r in rows] == [("'=HYPERLINK(1)", "1", "2"), ("Bo", "2", "2")]
+
+
+FASHION = ASSIGNMENTS["fashion_nn"]
+# Answers to the take-home's q1 and q2 (3 points) that need no training.
+FASHION_LIGHT_CELLS = [
+    "import numpy as np",
+    "def prepare_images(images):\n    return images.reshape(len(images), -1).astype(np.float32) / 255.0",
+    "def one_hot_labels(labels, num_classes=10):\n    return np.eye(num_classes, dtype=np.float32)[np.asarray(labels)]",
+]
+
+
+def test_each_submission_is_graded_as_its_own_assignment(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    nbformat.write(student_notebook(honest_light_notebook(), MNIST), folder / "ada.ipynb")
+    fashion = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in FASHION_LIGHT_CELLS])
+    fashion.metadata["kernelspec"] = honest_light_notebook().metadata["kernelspec"]
+    nbformat.write(student_notebook(fashion, FASHION), folder / "bo.ipynb")
+    submissions = collect([folder], [MNIST.notebook_name, FASHION.notebook_name], tmp_path / "staging")
+
+    # Asked for MNIST: the Fashion-MNIST notebook is refused with a status saying so, not graded as MNIST.
+    forced = grade_batch(submissions, BatchSettings(MNIST, tmp_path / "as-mnist", workers=2, similarity=False))
+    assert {i: (m["assignment"], m["status"], m["score"]) for i, m in forced.manifests.items()} == {
+        "ada": ("mnist_nn", "graded", 7), "bo": ("mnist_nn", "wrong-assignment", 0)}
+    refusal = json.loads((tmp_path / "as-mnist" / "bo" / "results.json").read_text())["output"]
+    assert "fashion_nn" in refusal and "mnist_nn" in refusal
+
+    # Not told which: each is identified and graded with its own assignment's tests, into its own gradebook.
+    settings = BatchSettings(None, tmp_path / "identified", workers=2, similarity=False)
+    identified = grade_batch(submissions, settings)
+    assert {i: (m["assignment"], m["status"], m["score"], m["max_score"]) for i, m in identified.manifests.items()} == {
+        "ada": ("mnist_nn", "graded", 7, 18), "bo": ("fashion_nn", "graded", 3, 18)}
+    paths = write_class_outputs(submissions, identified.manifests, settings).paths
+    books = {name: [(r["Submission"], r["Total"]) for r in csv.DictReader(paths[f"grades-{name}"].open())]
+             for name in ("mnist_nn", "fashion_nn")}
+    assert books == {"mnist_nn": [("ada", "7")], "fashion_nn": [("bo", "3")]}
+    again = grade_batch(submissions, settings)
+    assert sorted(again.skipped) == ["ada", "bo"] and again.graded == []
+
+
+VICTIM = ("Victor Victim", "20249999", "victor.victim@example.edu")
+
+
+def injected_metadata() -> str:
+    """A submission_metadata.yml, as a student would forge it, naming another student."""
+    from .gradescope_export import metadata_record, metadata_yaml
+
+    records = {f"submission_{n}": metadata_record(VICTIM[0], VICTIM[1], VICTIM[2], datetime(2024, 3, 1, tzinfo=UTC))
+               for n in (1, 123456789)}
+    records["mallory"] = records["submission_1"]
+    return metadata_yaml(records)
+
+
+def test_a_students_own_files_never_set_an_identity(class_folder, tmp_path):
+    """Review finding: a student's zip holding submission_metadata.yml put another student's name, SID and
+    email into grades.csv. Identity now comes only from an export the instructor passes as one."""
+    from .gradescope_export import make_export
+
+    notebook = (class_folder / "s01_honest.ipynb").read_bytes()
+    zipped = tmp_path / "mallory.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("submission_metadata.yml", injected_metadata())
+        archive.writestr("mnist_nn.ipynb", notebook)
+    layered = tmp_path / "mallory_layered.zip"  # the same, laid out like an export
+    with zipfile.ZipFile(layered, "w") as archive:
+        archive.writestr("assignment_1_export/submission_metadata.yml", injected_metadata())
+        archive.writestr("assignment_1_export/submission_1/mnist_nn.ipynb", notebook)
+    folder = tmp_path / "handed_in"
+    (folder / "mallory").mkdir(parents=True)
+    (folder / "mallory" / "mnist_nn.ipynb").write_bytes(notebook)
+    (folder / "submission_metadata.yml").write_text(injected_metadata())
+    (folder / "mallory" / "submission_metadata.yml").write_text(injected_metadata())
+    # and inside a real export, a student's own folder holding a forged file of the same name
+    export = make_export([("Mallory Student", class_folder / "s01_honest.ipynb")], tmp_path / "export")
+    next(export.glob("submission_*/")).joinpath("submission_metadata.yml").write_text(injected_metadata())
+
+    found = collect([zipped, layered, folder], MNIST.notebook_name, tmp_path / "staging", exports=[export])
+    manifests = {s.id: {"questions": {"q1": [2, 2]}, "score": 2, "max_score": 2, "status": "graded"} for s in found}
+    write_grades_csv(found, manifests, tmp_path / "grades.csv")
+    text = (tmp_path / "grades.csv").read_text()
+    assert not any(part in text for part in VICTIM), text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(found) == 4, rows
+    assert [r["Name"] for r in rows if r["Name"]] == ["Mallory Student"]  # the export's own record, and only that
+
+
+def test_every_text_cell_of_grades_csv_is_escaped_against_formulas(tmp_path):
+    people = (Person("@SUM(A1)", "+1 555", "=cmd|' /C calc'!A0"), Person("\tTab", "-2", "\rreturn@x.edu"))
+    subs = [Submission("-A1", tmp_path / "-A1.ipynb", people), Submission("+B2", tmp_path / "+B2.ipynb")]
+    manifests = {s.id: {"questions": {"q1": [1, 2]}, "score": 1, "max_score": 2, "status": "graded"} for s in subs}
+    write_grades_csv(subs, manifests, tmp_path / "grades.csv")
+    rows = list(csv.reader((tmp_path / "grades.csv").open(newline="")))
+    text_cells = [cell for row in rows[1:] for cell in row[:4]]
+    assert all(cell == "" or not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in text_cells), text_cells
+    assert rows[1][:4] == ["'@SUM(A1)", "'=cmd|' /C calc'!A0", "'+1 555", "'-A1"]  # Name, SID, Email, Submission
+    assert rows[3][:4] == ["", "", "", "'+B2"] and rows[3][4:] == ["1", "1", "2", "graded"]
+
+
+def test_a_folder_laid_out_like_an_export_is_flagged_but_not_trusted(tmp_path):
+    from .gradescope_export import make_export
+
+    nbformat.write(honest_light_notebook(), tmp_path / "a.ipynb")
+    export = make_export([("Ada Lovelace", tmp_path / "a.ipynb")], tmp_path / "dl")
+    assert looks_like_export(export) and not looks_like_export(tmp_path / "a.ipynb")
+    found = collect([export], MNIST.notebook_name, tmp_path / "staging")
+    assert [(s.id, s.people) for s in found] == [("submission_123456789__a", ())]
+    with pytest.raises(CollectError, match="is not a Gradescope export"):
+        collect([], MNIST.notebook_name, tmp_path / "staging2", exports=[tmp_path / "a.ipynb"])
 
 
 def test_only_final_verdicts_count_as_done():

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classroom.class_report import feedback_markdown, pass_rates, write_class_report
+from autograder.classroom.class_report import pass_rates, write_class_report
+from autograder.classroom.feedback import feedback_markdown
 from autograder.classroom.similarity import SimilarPair
+from autograder.engine.results import Status
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EVIL_NAME = "<script>alert(1)</script>"
@@ -134,7 +136,9 @@ def test_headline_figures_and_status_counts(report):
     assert figures == {"Submissions": "5", "Mean score": "2.6 / 6", "Median score": "3 / 6",
                        "Lowest score": "0 / 6", "Highest score": "6 / 6"}
     statuses = {status: int(count) for status, count in page.table("status")[1:]}
-    assert statuses == {"graded": 3, "timeout": 1, "kernel-died": 0, "unreadable": 1, "no-sandbox": 0, "grader-error": 0}
+    assert statuses == {"graded": 3, "timeout": 1, "kernel-died": 0, "unreadable": 1, "wrong-assignment": 0,
+                        "no-sandbox": 0, "grader-error": 0}  # every status of the results vocabulary, in its order
+    assert list(statuses) == [s.value for s in Status]
 
 
 def test_pass_rates_by_hand():

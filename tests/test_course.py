@@ -106,13 +106,13 @@ def test_bound_names_are_the_cells_globals():
 
 
 REFERENCE = [
-    timing.ReferenceCell(2, frozenset({"np", "keras"}), "q1"),
-    timing.ReferenceCell(1, frozenset({"reshape_images"}), "q1"),
-    timing.ReferenceCell(1, frozenset(), "q1"),  # grader.check("q1")
-    timing.ReferenceCell(40, frozenset({"model", "history"}), "q2"),  # training
-    timing.ReferenceCell(1, frozenset({"total_params"}), "q2"),
-    timing.ReferenceCell(1, frozenset(), "q2"),  # grader.check("q2")
-    timing.ReferenceCell(3, frozenset(), timing.END),  # grader.check_all()
+    timing.ReferenceCell(2, ("keras", "np"), "q1"),
+    timing.ReferenceCell(1, ("reshape_images",), "q1"),
+    timing.ReferenceCell(1, (), "q1"),  # grader.check("q1")
+    timing.ReferenceCell(40, ("history", "model"), "q2"),  # training
+    timing.ReferenceCell(1, ("total_params",), "q2"),
+    timing.ReferenceCell(1, (), "q2"),  # grader.check("q2")
+    timing.ReferenceCell(3, (), timing.END),  # grader.check_all()
 ]
 
 
@@ -162,8 +162,8 @@ def test_reference_times_are_recorded_from_nbclient_timing_and_rounded_up(tmp_pa
         }
     cells = timing.record(executed)
     assert cells == [
-        timing.ReferenceCell(5, frozenset({"np"}), "q1"), timing.ReferenceCell(1, frozenset(), "q1"),
-        timing.ReferenceCell(0, frozenset(), timing.END),
+        timing.ReferenceCell(5, ("np",), "q1"), timing.ReferenceCell(1, (), "q1"),
+        timing.ReferenceCell(0, (), timing.END),
     ]
     timing.save(cells, tmp_path / "cell_times.json")
     assert timing.load(tmp_path / "cell_times.json") == cells

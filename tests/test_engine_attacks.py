@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course.assignments import get_assignment
+from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.engine import GradingOptions, grade_submission
 from autograder.engine.sandbox import NOBODY, SANDBOX_UIDS, processes_of
 from autograder.limits import LOCAL, IntakeLimits, TimeLimits
@@ -98,7 +98,8 @@ def test_honest_light_notebook_scores_its_answers(tmp_path):
 @pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
 def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     submission = build_attack(attack, tmp_path / f"{attack.stem}.ipynb")
-    result = grade_submission(submission, tmp_path / "out", OPTIONS)
+    options = GradingOptions(ASSIGNMENTS[header(attack, "assignment") or MNIST.name].task(), PROFILE)
+    result = grade_submission(submission, tmp_path / "out", options)
     _, seen = check_result(result, tmp_path / "out")
     expected = header(attack, "score")
     if expected == "honest":
@@ -108,6 +109,8 @@ def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     else:
         assert result.score <= HONEST_LIGHT_SCORE, seen
     assert result.status == (header(attack, "status") or result.status), seen
+    if header(attack, "judge-seconds"):
+        assert result.stages.get("probe + judge", 0.0) <= float(header(attack, "judge-seconds")), result.stages
     if header(attack, "message"):
         assert re.search(header(attack, "message"), seen), seen
     if header(attack, "absent"):

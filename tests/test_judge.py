@@ -140,7 +140,9 @@ def test_text_returned_after_hidden_inputs_is_cut_from_messages(tmp_path):
 
     cases, _ = run(tmp_path, LEAK_TESTS, {"f": f, "answer": 7})
     assert "12345" not in cases[1].message and "inputs were" not in cases[1].message
-    assert "which is not the answer 7" in cases[1].message
+    # The check called the student's function after hidden inputs were sent: only the test's own
+    # words and numbers are shown (7 is not written in the test).
+    assert cases[1].message == "f returned '…', which is not the answer …"
 
 
 def test_a_students_exception_text_is_shown_only_before_hidden_inputs(tmp_path):
@@ -149,7 +151,7 @@ def test_a_students_exception_text_is_shown_only_before_hidden_inputs(tmp_path):
 
     cases, _ = run(tmp_path, LEAK_TESTS, {"f": f, "answer": 7})
     assert "I was given 1" in cases[0].message  # public: the student's own help
-    assert "12345" not in cases[1].message and "ValueError (line 3)" in cases[1].message
+    assert cases[1].message == "Running your code failed: f raised ValueError"  # no text, no line
     assert "12345" in cases[1].note  # the instructor still sees it
 
 
@@ -224,6 +226,24 @@ def test_numpy_scalars_are_judged_like_python_values(tmp_path):
                "pair": (np.intp(3), np.int64(5))}
     cases, _ = run(tmp_path, source, student)
     assert cases[0].passed, cases[0].message
+
+
+def test_numbers_the_kernel_chooses_after_hidden_inputs_are_masked(tmp_path):
+    """Widths, counts, returned numbers: any number not written in the test is masked in a check that
+    called the student's code after hidden inputs were sent; a check reading only earlier values is not."""
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_called(f):
+        result = f(68085)
+        assert result == 3, f"f(...) returned {result}, not 3"
+
+    @test_case(points=None, hidden=True)
+    def test_read_only(count):
+        assert count == 3, f"count is {count}, not 3"
+    """
+    cases, _ = run(tmp_path, source, {"f": lambda x: x + 1, "count": 41})
+    assert cases[0].message == "f(...) returned …, not 3"
+    assert cases[1].message == "count is 41, not 3"
 
 
 def test_messages_have_a_fixed_maximum_length(tmp_path):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import os
 import random
+import time
 
 import nbformat
 
-from autograder.classroom.similarity import SimilarPair, code_of, similar_pairs, write_similarity_csv
+from autograder.classroom.similarity import SimilarPair, code_of, similar_pairs, similar_submissions, write_similarity_csv
 
 TEMPLATE = '''\
 import numpy as np
@@ -272,6 +273,43 @@ def test_code_of_skips_markdown_magics_and_shell_lines():
     code = code_of(notebook)
     assert "x = 1" in code and "print(x)" in code
     assert "%" not in code and "pip" not in code and "not code" not in code
+
+
+def test_code_of_skips_cells_whose_magic_is_not_python():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%%nonexistent_magic\nsecret = 1\n" * 3),
+        nbformat.v4.new_code_cell("%%bash\necho hi"),
+        nbformat.v4.new_code_cell("%%time\nkept = 2"),
+        nbformat.v4.new_code_cell("%%\nalso_skipped = 3"),
+    ])
+    code = code_of(notebook)
+    assert "kept = 2" in code
+    assert "secret" not in code and "echo" not in code and "also_skipped" not in code
+
+
+def test_code_of_stops_at_its_cap_on_a_line_end():
+    cells = [nbformat.v4.new_code_cell("\n".join(f"row_{c}_{i} = {i}" for i in range(1000))) for c in range(5)]
+    code = code_of(nbformat.v4.new_notebook(cells=cells), max_chars=20_000)
+    assert 19_000 < len(code) <= 20_001
+    assert code.rstrip("\n").split("\n")[-1].startswith("row_") and code.rstrip().split(" = ")[-1].isdigit()
+    assert code_of(nbformat.v4.new_notebook(cells=cells)).startswith(code.rstrip("\n"))
+
+
+def test_similar_submissions_of_files_reads_within_its_caps(tmp_path):
+    """A 4 MB cell of code is read up to the cap: seconds, not the minute it took in full."""
+    paths = {}
+    for name, code in (("alice", ANSWERS), ("bob", DISGUISED), ("carol", INDEPENDENT),
+                       ("mallory", ANSWERS + "\n" + filler(7, 40_000))):
+        paths[name] = tmp_path / f"{name}.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(TEMPLATE + code)]), paths[name])
+    assert paths["mallory"].stat().st_size > 1024**2
+    template = tmp_path / "template.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(TEMPLATE)]), template)
+    started = time.perf_counter()
+    pairs = similar_submissions(paths, template, "mnist_nn.ipynb")
+    assert time.perf_counter() - started < 10  # measured with other gradings running
+    assert {(p.first, p.second) for p in pairs} >= {("alice", "bob"), ("alice", "mallory")}
+    assert all("carol" not in (p.first, p.second) for p in pairs)
 
 
 def test_similarity_csv(tmp_path):

@@ -30,8 +30,9 @@ def round_trip(value, tmp_path: Path, limits: IntakeLimits = LIMITS, budget: wir
 def crafted(tmp_path: Path, meta: dict | bytes, data: bytes = b"", magic: bytes = wire.MAGIC) -> str:
     """An answer file written by hand, as a hostile kernel could."""
     raw = meta if isinstance(meta, bytes) else json.dumps(meta).encode()
+    head = magic + struct.pack("<Q", len(raw)) + raw
     path = tmp_path / f"crafted-{os.urandom(4).hex()}"
-    path.write_bytes(magic + struct.pack("<Q", len(raw)) + raw + data)
+    path.write_bytes(head + b"\0" * (-len(head) % wire.ALIGNMENT) + data)
     return str(path)
 
 
@@ -173,6 +174,37 @@ def test_an_array_may_be_used_once(tmp_path):
     meta = {"tree": tree, "arrays": [{"dtype": "<f8", "shape": [1], "offset": 0}]}
     with pytest.raises(PlainDataError, match="already used"):
         wire.read(crafted(tmp_path, meta, b"\0" * 8), LIMITS)
+
+
+def test_arrays_may_not_share_bytes(tmp_path):
+    tree = {"kind": "list", "items": [{"kind": "ndarray", "ref": 0}, {"kind": "ndarray", "ref": 1}]}
+    meta = {"tree": tree, "arrays": [{"dtype": "<f8", "shape": [2], "offset": 0}, {"dtype": "<f8", "shape": [2], "offset": 8}]}
+    with pytest.raises(PlainDataError, match="overlap"):
+        wire.read(crafted(tmp_path, meta, b"\0" * 24), LIMITS)
+
+
+def test_predictions_of_a_rebuilt_model_run_in_bounded_batches_within_the_deadline(tmp_path):
+    import keras
+
+    calls = []
+    back = wire.read(_written(lesson_model(), tmp_path), LIMITS, guard=lambda model, peak: models.guard_predictions(
+        model, peak, max_bytes=4 * (784 + 128) * 100, before_batch=lambda: calls.append(1)))
+    assert type(back) is keras.Sequential
+    assert back.predict(np.zeros((1000, 784), np.float32), batch_size=1000).shape == (1000, 10)
+    assert len(calls) == 10  # 100 images per batch fit the budget, whatever batch size was asked for
+
+    def deadline():
+        raise TimeoutError("the judge's time is up")
+
+    models.guard_predictions(back, 912, 10**9, deadline)
+    with pytest.raises(TimeoutError):
+        back.predict(np.zeros((10, 784), np.float32))
+
+
+def _written(value, tmp_path: Path) -> str:
+    path = tmp_path / f"answer-{os.urandom(4).hex()}"
+    wire.write(value, str(path))
+    return str(path)
 
 
 def test_a_shape_cannot_carry_large_numbers_for_free(tmp_path):
@@ -339,6 +371,7 @@ def test_every_layer_of_the_table_matches_keras_parameter_count():
         "GlobalAveragePooling2D": keras.layers.GlobalAveragePooling2D(), "GlobalMaxPooling2D": keras.layers.GlobalMaxPooling2D(),
         "Flatten": keras.layers.Flatten(), "Reshape": keras.layers.Reshape((-1,)), "Dropout": keras.layers.Dropout(0.1),
         "Activation": keras.layers.Activation("tanh"), "BatchNormalization": keras.layers.BatchNormalization(center=False),
+        "Softmax": keras.layers.Softmax(), "ReLU": keras.layers.ReLU(max_value=6.0), "LeakyReLU": keras.layers.LeakyReLU(0.1),
     }
     assert set(layers) == set(models.LAYERS)
     for name, layer in layers.items():

@@ -1,192 +1,62 @@
 """Batch grading: the whole pipeline mapped over a class on dask.distributed.
 
-Each submission travels to a worker as bytes and comes back as the text of its result files,
-so any Dask cluster works (a LocalCluster here, Slurm or Kubernetes elsewhere) without a
-shared file system. Only this process writes to OUT, atomically, and a submission counts as
-done once its ``grading.json`` exists: it records the content's SHA-256 and the grader
-version, so a rerun skips what is done and regrades what changed. Ctrl-C or a crash loses at
-most the gradings in flight.
+Each submission travels to a worker as bytes and comes back as the text of its result files
+(``worker.grade_payload``), so any Dask cluster works (a LocalCluster here, Slurm or Kubernetes
+elsewhere; see ``cluster``) without a shared file system. Only this process writes to OUT,
+atomically, and a submission counts as done once its manifest exists (``manifest``): a rerun
+skips what is done and regrades what changed. Ctrl-C or a crash loses at most the gradings in
+flight. At most a window of gradings is submitted at a time, so a class's bytes are never all
+in memory at once.
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import hashlib
-import io
-import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
-from ..atomic import write_atomically
-from ..course.assignments import Assignment, get_assignment
-from ..course.paths import AUTOGRADER, DATA_MODULE, OTTER_CONFIG, REPO
-from ..engine.report import result_files
-from ..engine.results import FINAL_STATUSES, GradeResult
-from ..limits import WORKER_MEMORY_BYTES
-from .collect import Person, Submission
+from ..course.assignments import Assignment
+from ..engine.results import Status
+from . import cluster
+from .collect import Submission
+from .manifest import is_current, read_manifest, read_payload, save_result, version_for
+from .worker import failed_payload
 
-MANIFEST = "grading.json"
-
-
-@functools.cache
-def grader_version(assignment: Assignment) -> str:
-    """Changes whenever anything that can change a verdict changes: code, tests, config, packages."""
-    digest = hashlib.sha256()
-    sources = sorted((AUTOGRADER / "engine").glob("*.py")) + [AUTOGRADER / "limits.py"]
-    sources += sorted(assignment.hidden_tests.glob("*.py"))
-    sources += sorted(assignment.public_tests.glob("*.py")) + [DATA_MODULE, OTTER_CONFIG, REPO / "requirements.lock"]
-    for path in sources:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{__version__}+{assignment.name}.{digest.hexdigest()[:16]}"
-
-
-def read_payload(path: Path) -> tuple[bytes | None, str]:
-    """The submitted bytes and their SHA-256 (one read: the digest is of what gets graded)."""
-    try:
-        payload = path.read_bytes()
-    except OSError:
-        return None, "missing"
-    return payload, hashlib.sha256(payload).hexdigest()
-
-
-def workers_for_this_machine() -> int:
-    """One grading worker per core, as memory allows (a grading peaks at about 2.1 GB; 3 GB each).
-
-    Each kernel trains with two threads, yet two workers on two cores graded 1.33x faster than one
-    (benchmarks/results/batch_throughput.md): kernel start-up, imports and file work overlap training.
-    """
-    import psutil
-
-    by_memory = psutil.virtual_memory().total // WORKER_MEMORY_BYTES
-    return max(1, min(len(os.sched_getaffinity(0)), by_memory))
-
-
-def grade_payload(submission_id: str, suffix: str, payload: bytes | None, assignment_name: str, require_sandbox: bool) -> dict:
-    """Runs on a Dask worker: grade one submission from its bytes, return its result files."""
-    from ..engine import GradingOptions, grade_submission
-
-    assignment = get_assignment(assignment_name)
-    options = GradingOptions(assignment.task(), require_sandbox=require_sandbox)
-    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
-        source = Path(tmp) / "in" / f"{submission_id}{suffix}"
-        source.parent.mkdir()
-        if payload is not None:
-            source.write_bytes(payload)
-        result = grade_submission(source, Path(tmp) / "out", options)
-    return _returned(result, assignment)
-
-
-def _returned(result: GradeResult, assignment: Assignment) -> dict:
-    """What travels back from a worker: the result's files and the figures the manifest keeps."""
-    return {
-        "files": result_files(result, assignment.config()),
-        "status": result.status,
-        "score": result.score,
-        "max_score": result.max_score,
-        "questions": {q: list(s) for q, s in result.question_scores().items()},
-        "seconds": round(result.seconds, 2),
-        "grader_version": grader_version(assignment),
-    }
+# Not a verdict on the submission: the grader or the cluster failed, and a rerun grades it again.
+GRADER_FAILURES = frozenset({Status.GRADER_ERROR.value, Status.NO_SANDBOX.value})
 
 
 @dataclass
 class BatchSettings:
-    assignment: Assignment
+    assignment: Assignment | None  # None: each submission is graded as the assignment it is identified as
     out: Path
-    workers: int = 0  # 0: workers_for_this_machine()
+    workers: int = 0  # 0: cluster.workers_for_this_machine()
     scheduler: str | None = None  # address of an existing Dask scheduler
     require_sandbox: bool = True
     similarity: bool = True
     force: bool = False  # regrade even what is already graded
+
+    @property
+    def requested(self) -> str | None:
+        return self.assignment.name if self.assignment else None
 
 
 @dataclass
 class BatchOutcome:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    lost: list[str] = field(default_factory=list)  # not graded for the grader's reasons: a rerun grades them
+    lost: dict[str, str] = field(default_factory=dict)  # id -> why it was not graded (a rerun grades it)
     interrupted: bool = False
-    version_warning: bool = False
+    cluster_error: str = ""  # why nothing could be submitted
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     manifests: dict[str, dict] = field(default_factory=dict)
 
-
-def read_manifest(out: Path, submission: Submission) -> dict | None:
-    try:
-        return json.loads((out / submission.id / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def is_current(manifest: dict | None, digest: str, version: str) -> bool:
-    """Done: a final verdict on this very content by this very grader."""
-    return (
-        bool(manifest)
-        and manifest.get("status") in FINAL_STATUSES
-        and manifest.get("content_sha256") == digest
-        and manifest.get("grader_version") == version
-    )
-
-
-def save_result(out: Path, submission: Submission, digest: str, returned: dict) -> dict:
-    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done."""
-    from .class_report import feedback_markdown
-
-    folder = out / submission.id
-    (folder / MANIFEST).unlink(missing_ok=True)  # not done until the new manifest is written
-    results = json.loads(returned["files"]["results.json"])
-    files = {**returned["files"], "feedback.md": feedback_markdown(results, submission.id)}
-    for name, text in files.items():
-        write_atomically(folder / Path(name).name, text)
-    for stale in folder.iterdir():  # e.g. instructor notes of an earlier grading
-        if stale.is_file() and stale.name not in files and not stale.name.startswith("."):
-            stale.unlink()
-    manifest = {
-        "submission": submission.id,
-        "source": str(submission.path),
-        "people": [vars(p) for p in submission.people],
-        "content_sha256": digest,
-        **{k: v for k, v in returned.items() if k != "files"},
-    }
-    write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    return manifest
-
-
-def crashed_payload(submission: Submission, settings: BatchSettings, error: BaseException) -> dict:
-    """What a submission gets when its worker died under it (killed, out of memory, lost)."""
-    from ..engine import GradingOptions
-    from ..engine.pipeline import grader_failed
-
-    result = GradeResult(submission.id, [])
-    note = f"The Dask worker grading this submission failed: {type(error).__name__}: {error}"
-    grader_failed(result, GradingOptions(settings.assignment.task()), note)
-    return _returned(result, settings.assignment)
-
-
-def _start_client(settings: BatchSettings, pending: int):
-    import logging
-
-    from dask.distributed import Client, LocalCluster
-
-    if settings.scheduler:
-        return Client(settings.scheduler), None
-    workers = min(settings.workers or workers_for_this_machine(), max(1, pending))
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,  # one grading at a time per worker: each kernel already uses two cores
-        processes=True,
-        memory_limit=0,  # the sandbox caps the kernel's memory; a nanny restart would only lose work
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster), cluster
+    def grader_failures(self) -> dict[str, str]:
+        """Submissions of this run not graded because of the grader or the cluster: id -> status or reason."""
+        failures = {i: self.manifests[i]["status"] for i in self.graded if self.manifests[i]["status"] in GRADER_FAILURES}
+        return {**failures, **self.lost}
 
 
 def _progress(total: int, done: int):
@@ -195,156 +65,144 @@ def _progress(total: int, done: int):
     return tqdm(total=total, initial=done, unit="notebook", desc="grading", dynamic_ncols=True, file=sys.stderr)
 
 
+def _say(bar, text: str) -> None:
+    """A line for the instructor on stderr, above the progress bar (stdout keeps the scores)."""
+    bar.write(text, file=sys.stderr)
+
+
 class _Window:
     """Keeps at most `size` gradings submitted, so a class's bytes are never all in memory at once."""
 
-    def __init__(self, client, settings: BatchSettings, todo: list[Submission], size: int) -> None:
+    def __init__(self, client, settings: BatchSettings, todo: list[Submission], size: int, workers: list[str] | None):
         self.client, self.settings, self.pending, self.size = client, settings, list(reversed(todo)), size
+        self.workers = workers
         self.running: dict[str, tuple[Submission, str]] = {}
 
     def fill(self, completed) -> None:
         while self.pending and len(self.running) < self.size:
             sub = self.pending.pop()
             payload, digest = read_payload(sub.path)
-            future = self.client.submit(
-                grade_payload, sub.id, sub.path.suffix, payload, self.settings.assignment.name, self.settings.require_sandbox,
-                key=f"grade-{self.settings.assignment.name}-{sub.id}-{digest[:12]}", pure=False,
-            )
+            requested = self.settings.requested
+            args = (sub.id, sub.path.name, payload, requested, self.settings.require_sandbox)
+            key = f"grade-{requested or 'identified'}-{sub.id}-{digest[:12]}"
+            future = cluster.submit_by_name(self.client, key, "grade_payload", args, self.workers)
             self.running[future.key] = (sub, digest)
             completed.add(future)
 
 
+def _version_warning(outcome: BatchOutcome, worker: str, theirs: str, ours: str, bar) -> None:
+    """Said once per batch: a worker whose grader differs makes every rerun regrade everything."""
+    if theirs != ours and not outcome.warnings:
+        outcome.warnings.append(f"warning: {worker} runs grader {theirs}, this machine {ours}: install the same "
+                                "repository revision on every worker, or every rerun regrades everything")
+        _say(bar, outcome.warnings[-1])
+
+
 def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar) -> None:
-    version = grader_version(settings.assignment)
-    if returned["grader_version"] != version and not outcome.version_warning:
-        outcome.version_warning = True
-        bar.write(f"warning: a worker runs grader {returned['grader_version']}, this machine {version}: "
-                  "install the same repository revision on every worker, or every rerun regrades everything")
+    _version_warning(outcome, "a worker", returned["grader_version"], version_for(returned.get("assignment")), bar)
     try:
-        manifest = save_result(settings.out, sub, digest, returned)
+        manifest = save_result(settings.out, sub, digest, settings.requested, returned)
     except OSError as error:  # e.g. a full disk: the others still get graded
-        bar.write(f"error: could not write the result of {sub.id}: {error}")
-        outcome.lost.append(sub.id)
+        outcome.lost[sub.id] = f"its result could not be written: {error}"
+        _say(bar, f"error: could not write the result of {sub.id}: {error}")
         return
     outcome.manifests[sub.id] = manifest
     outcome.graded.append(sub.id)
     bar.set_postfix_str(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} {manifest['status']}", refresh=False)
 
 
-def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
-    """Grade every submission not already graded with the same content and grader version."""
-    from concurrent.futures import CancelledError
-
-    from dask.distributed import as_completed
-    from distributed.comm.core import CommClosedError
-
-    started = time.perf_counter()
-    outcome = BatchOutcome()
-    version = grader_version(settings.assignment)
+def _plan(submissions: list[Submission], settings: BatchSettings, outcome: BatchOutcome) -> list[Submission]:
+    """What to grade: everything without a current final verdict (all of it with --force)."""
     todo = []
     for sub in submissions:
         manifest = read_manifest(settings.out, sub)
-        if not settings.force and is_current(manifest, read_payload(sub.path)[1], version):
+        graded_as = settings.requested or (manifest or {}).get("assignment")
+        current = manifest is not None and is_current(
+            manifest, read_payload(sub.path)[1], version_for(graded_as), settings.requested
+        )
+        if current and not settings.force:
             outcome.skipped.append(sub.id)
             outcome.manifests[sub.id] = manifest
         else:
             todo.append(sub)
+    return todo
+
+
+def _usable_workers(client, outcome: BatchOutcome, bar) -> list[str] | None:
+    """The workers to grade on (None: all of them); raises ClusterError when none can."""
+    check = cluster.check_workers(client)
+    for problem in check.problems:
+        _say(bar, f"warning: {problem}; it is left out")
+    for address, versions in check.versions.items():
+        for name, theirs in versions.items():
+            _version_warning(outcome, address, theirs, version_for(name), bar)
+    return check.usable if check.problems else None
+
+
+def _collect_results(client, completed, window: _Window, settings: BatchSettings, outcome: BatchOutcome, bar) -> None:
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    window.fill(completed)
+    for future in completed:
+        sub, digest = window.running.pop(future.key)
+        try:
+            returned = future.result()
+        except (CancelledError, CommClosedError) as error:  # the scheduler went away: not graded
+            returned, outcome.lost[sub.id] = None, f"the cluster went away ({type(error).__name__})"
+        except Exception as error:
+            if cluster.is_import_failure(error):  # a worker that cannot import the grader
+                returned, outcome.lost[sub.id] = None, f"a worker could not import the grader ({error})"
+            else:  # the worker died under it (KilledWorker) or the task failed
+                note = f"The Dask worker grading this submission failed: {type(error).__name__}: {error}"
+                returned = failed_payload(sub.id, settings.requested, note)
+        if returned is None:
+            _say(bar, f"not graded: {sub.id} ({outcome.lost[sub.id]}); rerun to grade it")
+        else:
+            _record(settings, outcome, sub, digest, returned, bar)
+        bar.update(1)
+        window.fill(completed)
+
+
+def _not_submitted(outcome: BatchOutcome, todo: list[Submission], reason: str) -> None:
+    outcome.cluster_error = reason
+    outcome.lost.update({sub.id: "not submitted" for sub in todo})
+
+
+def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
+    """Grade every submission not already graded with the same content, grader version and request."""
+    from dask.distributed import as_completed
+
+    started = time.perf_counter()
+    outcome = BatchOutcome()
+    todo = _plan(submissions, settings, outcome)
     bar = _progress(len(submissions), len(outcome.skipped))
     if not todo:
         bar.close()
         outcome.seconds = time.perf_counter() - started
         return outcome
-    client, cluster = _start_client(settings, len(todo))
-    window = _Window(client, settings, todo, size=2 * max(1, len(client.scheduler_info().get("workers", {})) or 1) + 2)
+    try:
+        client, local = cluster.start_client(settings.scheduler, settings.workers, len(todo))
+    except (OSError, TimeoutError) as error:  # no scheduler at that address
+        bar.close()
+        _not_submitted(outcome, todo, f"could not connect to the Dask scheduler at {settings.scheduler}: {error}")
+        outcome.seconds = time.perf_counter() - started
+        return outcome
     completed = as_completed()
     try:
-        window.fill(completed)
-        for future in completed:
-            sub, digest = window.running.pop(future.key)
-            try:
-                returned = future.result()
-            except (CancelledError, CommClosedError) as error:  # the scheduler went away: not graded
-                bar.write(f"not graded: {sub.id} ({type(error).__name__}); rerun to grade it")
-                outcome.lost.append(sub.id)
-                returned = None
-            except Exception as error:  # the worker died under it (KilledWorker) or the task failed
-                returned = crashed_payload(sub, settings, error)
-            if returned is not None:
-                _record(settings, outcome, sub, digest, returned, bar)
-            bar.update(1)
-            window.fill(completed)
+        workers = _usable_workers(client, outcome, bar)
+        size = 2 * len(workers or client.scheduler_info().get("workers", {}) or [1]) + 2
+        _collect_results(client, completed, _Window(client, settings, todo, size, workers), settings, outcome, bar)
+    except cluster.ClusterError as error:
+        _not_submitted(outcome, todo, str(error))
     except KeyboardInterrupt:
         outcome.interrupted = True
         client.cancel(list(completed.futures), force=True)
     finally:
         bar.close()
         client.close()
-        if cluster is not None:
-            cluster.close()
+        if local is not None:
+            local.close()
     outcome.seconds = time.perf_counter() - started
     return outcome
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet must not run a student's name as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def write_grades_csv(submissions: list[Submission], manifests: dict[str, dict], path: Path) -> None:
-    """One row per student (each member of a group submission gets the group's row), gradebook
-    style: identity, per-question scores, total, status."""
-    questions = sorted({q for m in manifests.values() for q in m.get("questions", {})}, key=lambda q: (len(q), q))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Name", "SID", "Email", "Submission", *questions, "Total", "Max", "Status"])
-    for sub in submissions:
-        manifest = manifests.get(sub.id)
-        if manifest is None:
-            marks = [*[""] * len(questions), "", "", "not graded"]
-        else:
-            scores = [f"{manifest['questions'].get(q, [0.0])[0]:g}" for q in questions]
-            marks = [*scores, f"{manifest['score']:g}", f"{manifest['max_score']:g}", manifest["status"]]
-        for person in sub.people or (Person(),):
-            writer.writerow([_cell(person.name), _cell(person.sid), _cell(person.email), sub.id, *marks])
-    write_atomically(path, buffer.getvalue())
-
-
-def write_class_outputs(submissions: list[Submission], manifests: dict[str, dict], settings: BatchSettings) -> dict[str, Path]:
-    """grades.csv, report.html and (optionally) similarity.csv for the submissions graded so far."""
-    from .class_report import write_class_report
-
-    out = settings.out
-    paths = {"grades": out / "grades.csv", "report": out / "report.html"}
-    write_grades_csv(submissions, manifests, paths["grades"])
-    entries = []
-    for sub in submissions:
-        if sub.id in manifests:
-            results = json.loads((out / sub.id / "results.json").read_text())
-            entries.append({"submission": sub.id, "name": sub.name, "email": sub.email,
-                            "status": manifests[sub.id]["status"], "results": results})
-    similar = None
-    if settings.similarity:
-        from .similarity import write_similarity_csv
-
-        similar = similar_submissions(submissions, settings.assignment)
-        paths["similarity"] = out / "similarity.csv"
-        write_similarity_csv(similar, paths["similarity"])
-    write_class_report(entries, paths["report"], f"{settings.assignment.title}: {len(entries)} submissions", similar)
-    return paths
-
-
-def similar_submissions(submissions: list[Submission], assignment: Assignment) -> list:
-    """Pairs whose own code (starter code removed) is suspiciously alike; unreadable ones are left out."""
-    import nbformat
-
-    from ..engine.load import SubmissionError, load_submission
-    from .similarity import code_of, similar_pairs
-
-    codes = {}
-    for sub in submissions:
-        try:
-            codes[sub.id] = code_of(load_submission(sub.path, assignment.notebook_name).notebook)
-        except SubmissionError:
-            continue
-    template = code_of(nbformat.read(assignment.student_notebook, as_version=4))
-    return similar_pairs(codes, template)

@@ -1,4 +1,4 @@
-"""Instructor summary of a graded class: one self-contained report.html, and Markdown feedback per student.
+"""Instructor summary of a graded class: one self-contained report.html.
 
 The input is what the report stage already wrote: one Gradescope results.json document per submission,
 with the student's name, email and grading status. Plots are rendered with matplotlib to PNG and embedded
@@ -11,19 +11,20 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 import statistics
 import warnings
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from ..atomic import write_atomically
+from ..engine.results import Status, ordered_questions, question_key, question_of
+from . import results_doc
+from .results_doc import failed, points, test_rows
 
-STATUSES = ["graded", "timeout", "kernel-died", "unreadable", "no-sandbox", "grader-error"]
 TOP_FAILURES = 10
 LABEL_CHARS = 80
 SHARED_LINES_SHOWN = 5
@@ -42,31 +43,8 @@ class _Summary:
     failures: list[tuple[tuple[str, str], int]]  # ((check, message), count), most frequent first
 
 
-def natural_key(text: str) -> list:
-    """Sort key putting q2 before q10 (digit runs compare as numbers)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
-
-
-def _question(test: dict) -> str:
-    return str(test.get("name", "")).split(" - ")[0]
-
-
-def _tests(results: dict | None) -> list[dict]:
-    return [t for t in (results or {}).get("tests") or [] if isinstance(t, dict)]
-
-
-def _failed(test: dict) -> bool:
-    if "status" in test:
-        return test["status"] != "passed"
-    return float(test.get("score", 0)) < float(test.get("max_score", 0))
-
-
-def _num(value: float) -> str:
-    return f"{round(value, 2):g}"
-
-
 def _summarize(entries: list[dict]) -> _Summary:
-    ordered = sorted(entries, key=lambda e: (natural_key(str(e.get("submission", ""))), str(e.get("submission", ""))))
+    ordered = sorted(entries, key=lambda e: (question_key(str(e.get("submission", ""))), str(e.get("submission", ""))))
     scores: dict[str, dict[str, float]] = {}
     question_max: dict[str, float] = {}
     failures: Counter = Counter()  # message -> submissions that got it (one check's message often repeats in others)
@@ -75,11 +53,11 @@ def _summarize(entries: list[dict]) -> _Summary:
         got: dict[str, float] = {}
         possible: dict[str, float] = {}
         messages: set[str] = set()
-        for test in _tests(entry.get("results")):
-            question = _question(test)
-            got[question] = got.get(question, 0.0) + float(test.get("score", 0))
-            possible[question] = possible.get(question, 0.0) + float(test.get("max_score", 0))
-            if _failed(test):
+        for test in test_rows(entry.get("results")):
+            name = results_doc.question(test)
+            got[name] = got.get(name, 0.0) + float(test.get("score", 0))
+            possible[name] = possible.get(name, 0.0) + float(test.get("max_score", 0))
+            if failed(test):
                 message = str(test.get("output") or "").strip() or "(no message)"
                 messages.add(message)
                 names = checks.setdefault(message, [])
@@ -88,9 +66,9 @@ def _summarize(entries: list[dict]) -> _Summary:
         for message in sorted(messages):
             failures[message] += 1
         scores[str(entry.get("submission", ""))] = got
-        for question, points in possible.items():
-            question_max[question] = max(question_max.get(question, 0.0), points)
-    questions = sorted(question_max, key=natural_key)
+        for name, most in possible.items():
+            question_max[name] = max(question_max.get(name, 0.0), most)
+    questions = ordered_questions(question_max)
     totals = [float((e.get("results") or {}).get("score", 0)) for e in ordered]
     # most_common breaks count ties by first insertion, which follows the sorted submissions: deterministic
     top = [((", ".join(checks[m]), m), count) for m, count in failures.most_common(TOP_FAILURES)]
@@ -136,7 +114,7 @@ def _histogram(summary: _Summary) -> str:
     top = summary.max_total if summary.max_total > 0 else 1.0
     bins = max(1, round(top)) if top <= 40 else 20  # one-point bins while that stays readable
     axes.hist(summary.totals, bins=bins, range=(0, top), color="#4c72b0", edgecolor="white")
-    axes.set_xlabel(f"total score (out of {_num(summary.max_total)})")
+    axes.set_xlabel(f"total score (out of {points(summary.max_total)})")
     axes.set_ylabel("submissions")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_title("Total scores")
@@ -161,7 +139,7 @@ def _pass_rate_chart(summary: _Summary) -> str:
 
 def _failure_chart(summary: _Summary) -> str:
     counts = [count for _, count in summary.failures]
-    labels = [f"{i}. {_plain_label(check.split(' - ')[0] + ': ' + message)}"
+    labels = [f"{i}. {_plain_label(question_of(check) + ': ' + message)}"
               for i, ((check, message), _) in enumerate(summary.failures, 1)]
     figure = Figure(figsize=(11, 0.6 + 0.4 * len(counts)), layout="constrained")
     axes = figure.add_subplot()
@@ -206,16 +184,17 @@ def _img(data: str, alt: str) -> str:
 
 
 def _headline(summary: _Summary) -> str:
-    out_of = f" / {_num(summary.max_total)}"
+    out_of = f" / {points(summary.max_total)}"
     figures = [
         ["Submissions", str(len(summary.entries))],
-        ["Mean score", _num(statistics.fmean(summary.totals)) + out_of],
-        ["Median score", _num(statistics.median(summary.totals)) + out_of],
-        ["Lowest score", _num(min(summary.totals)) + out_of],
-        ["Highest score", _num(max(summary.totals)) + out_of],
+        ["Mean score", points(statistics.fmean(summary.totals)) + out_of],
+        ["Median score", points(statistics.median(summary.totals)) + out_of],
+        ["Lowest score", points(min(summary.totals)) + out_of],
+        ["Highest score", points(max(summary.totals)) + out_of],
     ]
     counts = Counter(str(e.get("status", "")) for e in summary.entries)
-    statuses = STATUSES + sorted(set(counts) - set(STATUSES))  # unknown statuses still show up
+    known = [s.value for s in Status]
+    statuses = known + sorted(set(counts) - set(known))  # unknown statuses still show up
     return ("<section id=\"summary\">\n<h2>Summary</h2>\n" + _table(["figure", "value"], figures, {1})
             + _table(["status", "submissions"], [[_e(s), str(counts.get(s, 0))] for s in statuses], {1}) + "</section>\n")
 
@@ -224,8 +203,8 @@ def _questions_section(summary: _Summary) -> str:
     rows = []
     for question in summary.questions:
         got = [summary.scores[str(e.get("submission", ""))].get(question, 0.0) for e in summary.entries]
-        rows.append([_e(question), _num(summary.question_max[question]), f"{_pass_rate(summary, question) * 100:.0f}%",
-                     _num(statistics.fmean(got))])
+        rows.append([_e(question), points(summary.question_max[question]), f"{_pass_rate(summary, question) * 100:.0f}%",
+                     points(statistics.fmean(got))])
     return ("<section id=\"questions\">\n<h2>Questions</h2>\n" + _img(_pass_rate_chart(summary), "pass rate per question")
             + _table(["question", "max", "full marks", "mean score"], rows, {1, 2, 3}) + "</section>\n")
 
@@ -247,7 +226,7 @@ def _students_section(summary: _Summary) -> str:
     for entry, total in zip(summary.entries, summary.totals, strict=True):
         got = summary.scores[str(entry.get("submission", ""))]
         rows.append([_e(entry.get("submission", "")), _e(entry.get("name", "")), _e(entry.get("email", "")),
-                     *[_num(got[q]) if q in got else "–" for q in summary.questions], _num(total),
+                     *[points(got[q]) if q in got else "–" for q in summary.questions], points(total),
                      _e(entry.get("status", ""))])
     header = ["submission", "name", "email", *[_e(q) for q in summary.questions], "total", "status"]
     numeric = set(range(3, 4 + len(summary.questions)))
@@ -278,13 +257,20 @@ def _page(title: str, body: str) -> str:
             f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{_e(title)}</h1>\n{body}</body>\n</html>\n")
 
 
-def render_class_report(entries: list[dict], title: str, similar: list | None = None) -> str:
+def _notes_section(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(note)}</li>\n" for note in notes)
+    return f"<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n{items}</ul>\n</section>\n"
+
+
+def render_class_report(entries: list[dict], title: str, similar: list | None = None, notes: Sequence[str] = ()) -> str:
     """The report page as a string (write_class_report writes it to disk)."""
     if not entries:
-        body = "<p>Nothing to report: there are no submissions.</p>\n"
+        body = _notes_section(notes) + "<p>Nothing to report: there are no submissions.</p>\n"
         return _page(title, body + (_similar_section(similar, entries) if similar else ""))
     summary = _summarize(entries)
-    body = _headline(summary)
+    body = _notes_section(notes) + _headline(summary)
     body += ("<section id=\"scores\">\n<h2>Total scores</h2>\n" + _img(_histogram(summary), "histogram of total scores")
              + "</section>\n")
     body += _questions_section(summary) + _failures_section(summary)
@@ -293,62 +279,34 @@ def render_class_report(entries: list[dict], title: str, similar: list | None = 
     return _page(title, body + _students_section(summary))
 
 
-def write_class_report(entries: list[dict], out_path: Path, title: str, similar: list | None = None) -> Path:
+def _plain_report(entries: list[dict], title: str, notes: Sequence[str], error: BaseException) -> str:
+    """What is left when the full report cannot be built: the notes, the reason, and each student's total."""
+    reason = f"The full report could not be built ({type(error).__name__}: {str(error)[:300]}); grades.csv has every score."
+    def total(entry: dict) -> str:
+        results = entry.get("results")
+        return _e(results.get("score", "")) if isinstance(results, dict) else ""
+
+    rows = [[_e(e.get("submission", "")), _e(e.get("name", "")), total(e), _e(e.get("status", ""))] for e in entries]
+    body = _notes_section([*notes, reason]) + _table(["submission", "name", "total", "status"], rows, {2})
+    return _page(title, body)
+
+
+def write_class_report(
+    entries: list[dict], out_path: Path, title: str, similar: list | None = None, notes: Sequence[str] = ()
+) -> Path:
     """Write the class report to out_path (or out_path/report.html if it is a folder); returns the file written.
 
     entries: {"submission", "name", "email", "status", "results": a Gradescope results.json document}.
-    similar: optional ranked pairs with .first, .second, .score and .shared_lines (see autograder.similarity).
+    similar: optional ranked pairs with .first, .second, .score and .shared_lines (see classroom.similarity).
+    notes: lines the instructor should read first (e.g. why similarity is missing).
+    A page is written even when the full report cannot be built: then it holds the totals and the reason.
     """
     out_path = Path(out_path)
     if out_path.is_dir():
         out_path = out_path / "report.html"
-    write_atomically(out_path, render_class_report(entries, title, similar))
+    try:
+        page = render_class_report(entries, title, similar, notes)
+    except Exception as error:  # one odd results.json or a plotting failure must not cost the page
+        page = _plain_report(entries, title, notes, error)
+    write_atomically(out_path, page)
     return out_path
-
-
-# ----- student feedback --------------------------------------------------------------------------------------
-
-
-def _fenced(text: str) -> str:
-    """A Markdown code block that no backtick run inside text can close early."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text.rstrip()}\n{fence}"
-
-
-def feedback_markdown(results: dict, submission: str) -> str:
-    """One student's results.json as Markdown: total, the grader's summary, then per question its checks.
-
-    Rows with visibility "hidden" are left out (and so are their points from the per-question lines);
-    the total is the official score, as on Gradescope.
-    """
-    tests = _tests(results)
-    shown = [t for t in tests if t.get("visibility") != "hidden"]
-    possible = sum(float(t.get("max_score", 0)) for t in tests)
-    parts = [f"# Feedback: {' '.join(str(submission).split())}",
-             f"**Total score: {_num(float(results.get('score', 0)))} / {_num(possible)}**"]
-    if str(results.get("output") or "").strip():
-        parts.append(_fenced(str(results["output"])))
-    if len(shown) < len(tests):
-        parts.append("_Some checks are hidden and not listed here; they count toward the total score._")
-    for question in sorted({_question(t) for t in shown}, key=natural_key):
-        parts.append(_question_feedback(question, [t for t in shown if _question(t) == question]))
-    return "\n\n".join(parts) + "\n"
-
-
-def _question_feedback(question: str, tests: list[dict]) -> str:
-    got = sum(float(t.get("score", 0)) for t in tests)
-    possible = sum(float(t.get("max_score", 0)) for t in tests)
-    failed, passed = [], []
-    for test in tests:
-        check = str(test.get("name", "")).split(" - ", 1)[-1]
-        if not _failed(test):
-            passed.append(f"`{check}`")
-            continue
-        failed.append(f"- **{check}** failed ({_num(float(test.get('score', 0)))} / {_num(float(test.get('max_score', 0)))})")
-        message = str(test.get("output") or "").strip()
-        if message:  # indented under its list item
-            failed.extend("  " + line for line in _fenced(message).splitlines())
-    passed_line = "Passed: " + ", ".join(passed) if passed else ""
-    blocks = [f"## {question}: {_num(got)} / {_num(possible)}", "\n".join(failed), passed_line]
-    return "\n\n".join(b for b in blocks if b)

@@ -4,8 +4,13 @@ Accepted inputs, any number of them:
 
 * a notebook (``.ipynb``) or a student's zip holding one: one submission;
 * a folder or a zip of many notebooks: one submission per notebook (or per student zip);
-* a Gradescope "Export Submissions" folder or zip: one submission per ``submission_<id>/``
-  folder, with names, emails and SIDs from its ``submission_metadata.yml``.
+* a Gradescope "Export Submissions" folder or zip, passed as such (``exports``, the CLI's
+  ``--gradescope-export``): one submission per ``submission_<id>/`` folder, with names, emails
+  and SIDs from its ``submission_metadata.yml``.
+
+Identity comes only from an export the instructor named: a ``submission_metadata.yml`` anywhere
+else (a student can put one in their own zip) is never read, so no student can write another
+student's name, SID or email into the gradebook.
 
 Every submission ends up as one file (a notebook or a zip) so that it can be hashed for
 resuming and sent to any Dask worker as bytes. Zips are unpacked with caps and without
@@ -18,6 +23,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,13 +31,12 @@ import yaml
 
 from ..engine.load import IGNORED_PARTS as _IGNORED_PARTS
 from ..engine.load import notebook_in_folder
-from ..limits import LOCAL
+from ..limits import CLASSROOM, LOCAL
 
 MAX_NOTEBOOK_BYTES, MAX_ZIP_MEMBERS = LOCAL.intake.notebook_bytes, LOCAL.intake.zip_members
+MAX_ARCHIVE_MEMBERS, MAX_ARCHIVE_BYTES = CLASSROOM.archive_members, CLASSROOM.archive_bytes
 
 METADATA = "submission_metadata.yml"
-MAX_ARCHIVE_MEMBERS = 20_000
-MAX_ARCHIVE_BYTES = 20 * 1024**3
 
 
 class CollectError(Exception):
@@ -60,8 +65,13 @@ class Submission:
         return "; ".join(p.email for p in self.people)
 
 
-# Names of the class-level outputs in OUT: no submission folder may take one.
-RESERVED_IDS = {"grades.csv", "report.html", "similarity.csv"}
+# Names of the class-level outputs in OUT (grades.csv, grades-<assignment>.csv, ...): no
+# submission folder may take one.
+CLASS_OUTPUT = re.compile(r"(grades|report|similarity)(-.*)?\.(csv|html)", re.IGNORECASE)
+
+
+def is_reserved(submission_id: str) -> bool:
+    return CLASS_OUTPUT.fullmatch(submission_id) is not None
 
 
 def safe_id(text: str) -> str:
@@ -71,11 +81,11 @@ def safe_id(text: str) -> str:
 
 def _unique(submissions: list[Submission]) -> list[Submission]:
     """Ids distinct even on case-insensitive file systems, and never an output's name."""
-    taken = {r.casefold() for r in RESERVED_IDS}
+    taken: set[str] = set()
     unique = []
     for sub in submissions:
         candidate, number = sub.id, 1
-        while candidate.casefold() in taken:
+        while candidate.casefold() in taken or is_reserved(candidate):
             number += 1
             candidate = f"{sub.id}-{number}"
         taken.add(candidate.casefold())
@@ -83,11 +93,12 @@ def _unique(submissions: list[Submission]) -> list[Submission]:
     return unique
 
 
-def extract_archive(archive_path: Path, target: Path) -> Path:
-    """Unpack a class zip under target; member names cannot escape it, sizes are capped."""
+def extract_archive(archive_path: Path, target: Path, metadata: bool = False) -> Path:
+    """Unpack a class zip under target (with Gradescope's metadata if it is an export); member
+    names cannot escape it, sizes are capped."""
     try:
         with zipfile.ZipFile(archive_path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and _is_submission_file(m.filename)]
+            members = [m for m in archive.infolist() if not m.is_dir() and _is_submission_file(m.filename, metadata)]
             if len(members) > MAX_ARCHIVE_MEMBERS:
                 raise CollectError(f"{archive_path.name} holds {len(members)} files (at most {MAX_ARCHIVE_MEMBERS}).")
             if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
@@ -107,10 +118,10 @@ def extract_archive(archive_path: Path, target: Path) -> Path:
     return target
 
 
-def _is_submission_file(name: str) -> bool:
-    """What a class archive may contribute: notebooks, student zips and Gradescope's metadata."""
+def _is_submission_file(name: str, metadata: bool) -> bool:
+    """What a class archive may contribute: notebooks, student zips and (an export's) metadata."""
     lowered = name.lower()
-    return lowered.endswith((".ipynb", ".zip")) or PurePosixPath(name).name == METADATA
+    return lowered.endswith((".ipynb", ".zip")) or (metadata and PurePosixPath(name).name == METADATA)
 
 
 def _strip_colons(value):
@@ -156,7 +167,16 @@ def _pack_folder(folder: Path, target: Path) -> Path:
     return target
 
 
-def _gradescope_export(root: Path, preferred: str, staging: Path) -> list[Submission]:
+def _pick(folder: Path, preferred: Sequence[str]) -> Path | None:
+    """The file to grade in one student's folder, trying each assignment's notebook name."""
+    for name in preferred:
+        chosen = notebook_in_folder(folder, name)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def _gradescope_export(root: Path, preferred: Sequence[str], staging: Path) -> list[Submission]:
     """One submission per folder, and per metadata entry (a student who uploaded no notebook
     has no folder left after unpacking, and still gets a row saying so)."""
     identities = read_metadata(root / METADATA)
@@ -166,7 +186,7 @@ def _gradescope_export(root: Path, preferred: str, staging: Path) -> list[Submis
     submissions = []
     for name in sorted(folders | set(identities)):
         folder = root / name
-        chosen = notebook_in_folder(folder, preferred) if folder.is_dir() else None
+        chosen = _pick(folder, preferred) if folder.is_dir() else None
         path = chosen or _pack_folder(folder, packs / f"{safe_id(name)}.zip")
         submissions.append(Submission(safe_id(name), path, identities.get(name, ())))
     return submissions
@@ -182,10 +202,8 @@ def _export_root(folder: Path) -> Path | None:
     return None
 
 
-def _folder(folder: Path, preferred: str, staging: Path) -> list[Submission]:
-    export = _export_root(folder)
-    if export is not None:
-        return _gradescope_export(export, preferred, staging)
+def _folder(folder: Path) -> list[Submission]:
+    """Every notebook and zip under folder is one submission, named after its path."""
     files = sorted(
         p for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in (".ipynb", ".zip") and not _IGNORED_PARTS & set(p.relative_to(folder).parts)
@@ -194,28 +212,59 @@ def _folder(folder: Path, preferred: str, staging: Path) -> list[Submission]:
 
 
 def is_class_archive(path: Path) -> bool:
-    """A zip of a class (an export, several notebooks, or student zips) rather than one student's zip."""
+    """A zip of a class (several notebooks, or student zips) rather than one student's zip."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not _IGNORED_PARTS & set(PurePosixPath(n).parts)]
     except Exception:  # not a readable zip: the load stage reports it as the student's file
         return False
-    if any(PurePosixPath(n).name == METADATA for n in names):
-        return True
     lowered = [n.lower() for n in names]
     return sum(n.endswith(".ipynb") for n in lowered) > 1 or any(n.endswith(".zip") for n in lowered)
 
 
-def collect(inputs: list[Path], preferred: str, staging: Path) -> list[Submission]:
-    """All submissions in the inputs, with unique ids; staging receives unpacked archives."""
+def looks_like_export(path: Path) -> bool:
+    """A folder or zip laid out as a Gradescope export (metadata beside submission_* folders):
+    the CLI suggests --gradescope-export for it, since names are only taken from exports named so."""
+    try:
+        if path.is_dir():
+            root = _export_root(path)
+            return root is not None and any(p.name.startswith("submission_") for p in root.iterdir() if p.is_dir())
+        with zipfile.ZipFile(path) as archive:
+            parts = [PurePosixPath(n).parts for n in archive.namelist()]
+    except Exception:
+        return False
+    return any(p[-1] == METADATA for p in parts if len(p) <= 2) and any(
+        part.startswith("submission_") for p in parts for part in p[:-1]
+    )
+
+
+def _export(path: Path, preferred: Sequence[str], staging: Path) -> list[Submission]:
+    if not path.exists():
+        raise CollectError(f"{path} does not exist.")
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise CollectError(f"{path} is not a Gradescope export: it is neither the export's zip nor its folder.")
+    folder = extract_archive(path, staging, metadata=True) if path.is_file() else path
+    root = _export_root(folder) if folder.is_dir() else None
+    if root is None:
+        raise CollectError(f"{path} is not a Gradescope export: it has no {METADATA} at its top (or in its only folder).")
+    return _gradescope_export(root, preferred, staging)
+
+
+def collect(
+    inputs: list[Path], preferred: str | Sequence[str], staging: Path, exports: Sequence[Path] = ()
+) -> list[Submission]:
+    """All submissions in the inputs and in the Gradescope exports, with unique ids; staging
+    receives unpacked archives. preferred: the notebook name(s) to pick in a student's folder."""
+    names = [preferred] if isinstance(preferred, str) else list(preferred)
     submissions: list[Submission] = []
+    for number, raw in enumerate(exports):
+        submissions += _export(Path(raw), names, staging / f"export-{number}")
     for number, raw in enumerate(inputs):
         path = Path(raw)
         if path.is_dir():
-            submissions += _folder(path, preferred, staging)
+            submissions += _folder(path)
         elif path.suffix.lower() == ".zip" and is_class_archive(path):
-            unpacked = extract_archive(path, staging / f"archive-{number}")
-            submissions += _folder(unpacked, preferred, staging)
+            submissions += _folder(extract_archive(path, staging / f"archive-{number}"))
         else:  # one notebook or one student's zip; a missing file is graded as unreadable
             submissions.append(Submission(safe_id(path.stem), path))
     return _unique(submissions)

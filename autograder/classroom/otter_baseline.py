@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..course.data import kernel_environment
+from ..engine.results import question_of
 
 
 @dataclass
@@ -24,7 +25,7 @@ def scores_from_results(results: dict) -> dict[str, QuestionScore]:
     scores = {}
     for test in results.get("tests", []):
         if "max_score" in test:
-            name = test["name"].split(" - ")[0]
+            name = question_of(test["name"])
             scores[name] = QuestionScore(name, float(test.get("score", 0.0)), float(test["max_score"]))
     return scores
 

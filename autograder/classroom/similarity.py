@@ -18,6 +18,12 @@ Method, in the spirit of MOSS-style fingerprinting but kept simple:
 5. Score a pair by containment: |A & B| / min(|A|, |B|). Unlike Jaccard it is not diluted when a copier
    pads the copy with extra cells, or copies only part of a longer solution. Its weakness, tiny answers
    contained in big ones, is why submissions with fewer than MIN_SHINGLES own shingles are skipped.
+
+What is read is bounded, since a submission is untrusted: cells whose ``%%`` magic makes their body
+something other than Python are skipped (the kernel never ran it as Python), and at most
+``CLASSROOM.similarity_code_chars`` of each submission's code, and ``similarity_tokens`` of its tokens,
+are compared. The batch runs ``similar_submissions`` in a child process bounded in time and memory
+(``bounded.run_bounded``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from pathlib import Path
 import nbformat
 
 from ..atomic import write_atomically
+from ..engine.load import SubmissionError, load_submission
+from ..limits import CLASSROOM
 
 # About one statement of this assignment's code (`x = images.reshape(len(images), -1)` is 13 tokens): shorter
 # windows match idioms every student writes (`model.add(layers.Dense(`); longer ones break on every small edit.
@@ -46,6 +54,9 @@ COMMON_FRACTION = 0.2  # ...is the assignment's common answer; below that it can
 SHARED_LINES = 5
 SHARED_LINE_MIN_TOKENS = 5  # `x = y` is shared by everyone; not worth showing
 SHARED_LINE_CHARS = 160
+
+# Cell magics whose body is Python, so still the student's code (any other %% cell is skipped).
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
 _KEEP = set(keyword.kwlist) | set(dir(builtins))
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python >= 3.12 splits f-strings into parts
@@ -97,16 +108,36 @@ class _Prepared:
     statements: dict[str, _Statement]  # own statements (not in the template) by key, first occurrence
 
 
-def code_of(notebook: nbformat.NotebookNode) -> str:
-    """All code cells joined, without IPython magics and shell escapes (lines starting with % or !)."""
-    cells = []
+def code_of(notebook: nbformat.NotebookNode, max_chars: int | None = None) -> str:
+    """All Python code cells joined, without IPython magics and shell escapes (lines starting with % or !).
+
+    Cells under a ``%%`` magic other than PYTHON_CELL_MAGICS are left out. With max_chars, cells are
+    taken in order until that many characters (a cell that would pass the cap is cut at a line end).
+    """
+    cells, used = [], 0
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        cells.append("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        if _foreign_cell(source):
+            continue
+        text = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        if max_chars is not None and used + len(text) > max_chars:
+            cells.append(text[: max(0, text.rfind("\n", 0, max_chars - used))])
+            break
+        cells.append(text)
+        used += len(text) + 2
     return "\n\n".join(cells) + "\n"
+
+
+def _foreign_cell(source: str) -> bool:
+    """A cell whose %% magic runs its body as something other than Python (bash, html, writefile, ...)."""
+    first = source.lstrip().split("\n", 1)[0]
+    if not first.startswith("%%"):
+        return False
+    name = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
+    return name not in PYTHON_CELL_MAGICS
 
 
 # ----- tokens ----------------------------------------------------------------------------------------------
@@ -186,9 +217,9 @@ def _key(tokens: tuple[tuple[str, bool], ...] | list[tuple[str, bool]]) -> str:
     return "\x1f".join(seen.setdefault(text, f"V{len(seen)}") if is_name else text for text, is_name in tokens)
 
 
-def _statements(code: str) -> list[_Statement]:
+def _statements(code: str, max_tokens: int | None = None) -> list[_Statement]:
     statements, current = [], []
-    for token in [*_raw_tokens(code), _Raw("newline", "", len(code), len(code))]:
+    for token in [*_raw_tokens(code)[:max_tokens], _Raw("newline", "", len(code), len(code))]:
         if token.kind != "newline":
             current.append(token)
             continue
@@ -212,7 +243,7 @@ def _shingles(tokens: list[tuple[str, bool]]) -> set[int]:
 
 
 def _prepare(code: str, template_keys: set[str], template_shingles: set[int]) -> _Prepared:
-    own = [s for s in _statements(code) if s.key not in template_keys]
+    own = [s for s in _statements(code, CLASSROOM.similarity_tokens) if s.key not in template_keys]
     stream = [token for statement in own for token in statement.tokens]
     statements: dict[str, _Statement] = {}
     for statement in own:
@@ -257,6 +288,23 @@ def similar_pairs(codes: dict[str, str], template: str = "", threshold: float = 
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     return [SimilarPair(first, second, score, _shared_lines(prepared[first], prepared[second]))
             for score, first, second in scored[:top]]
+
+
+def similar_submissions(files: dict[str, Path], template: Path, notebook_name: str) -> list[SimilarPair]:
+    """Similar pairs among submitted files (id -> path); unreadable ones are left out.
+
+    Each file is loaded as the grader loads it and read up to CLASSROOM's caps; run it through
+    bounded.run_bounded, since the files are untrusted.
+    """
+    codes = {}
+    for submission, path in files.items():
+        try:
+            notebook = load_submission(path, notebook_name).notebook
+        except SubmissionError:
+            continue
+        codes[submission] = code_of(notebook, CLASSROOM.similarity_code_chars)
+        del notebook  # the next one may be as large: never hold two
+    return similar_pairs(codes, code_of(nbformat.read(template, as_version=4)))
 
 
 def write_similarity_csv(pairs: list[SimilarPair], path: Path) -> None:

@@ -93,6 +93,9 @@ class Course:
             names = sorted(p.parent.name for p in self.students.glob("*/*.ipynb") if p.stem == p.parent.name)
         return {name: Assignment(self, name) for name in names}
 
+    def student_notebooks(self) -> tuple[Path, ...]:
+        return tuple(a.student_notebook for a in self.assignments().values())
+
     def get(self, name: str) -> Assignment:
         found = self.assignments()
         if name not in found:
@@ -179,6 +182,7 @@ class Assignment:
         """What the engine needs to grade a submission of this assignment (the only bridge to the engine)."""
         from . import timing
         from .data import prepare_judge_data
+        from .identify import identified_name
 
         reference = timing.load(self.cell_times)
         return GradingTask(
@@ -190,7 +194,8 @@ class Assignment:
             data_dir=self.course.data,
             config=self.config(),
             prepare_judge=functools.partial(prepare_judge_data, self.course.data_module, self.datasets),
-            identify=functools.partial(_identified_name, self.course),
+            # The student notebooks it tells apart, not the course: a task names only what its verdicts depend on.
+            identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),
             cell_references=None if reference is None else functools.partial(timing.cell_references, reference),
         )
 
@@ -232,13 +237,6 @@ def _facts_from_metadata(notebook: nbformat.NotebookNode, path: Path, files: lis
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise CourseError(f"{path}: {METADATA_KEY}.{key} must be a list of names, e.g. {example}")
     return Facts(meta["title"].strip(), tuple(datasets), tuple(files))
-
-
-def _identified_name(course: Course, notebook: nbformat.NotebookNode, file_name: str) -> str | None:
-    from .identify import identify
-
-    found = identify(notebook, file_name, course.assignments().values())
-    return found.name if found else None
 
 
 COURSE = Course(REPO)  # this repository

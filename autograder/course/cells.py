@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
+
+from ..limits import COURSE
 
 _CHECK = re.compile(r"""grader\.check\(\s*["']([^"']+)["']""")
+
+
+def parsable(sources: Iterable[str]) -> list[str | None]:
+    """Each cell's source where it may be parsed (COURSE's caps, in notebook order), else None."""
+    budget, kept = COURSE.parsed_code_chars, []
+    for source in sources:
+        small = len(source) <= COURSE.parsed_cell_chars and not source.lstrip().startswith("%%")  # %%: not Python
+        budget -= len(source) if small else 0
+        kept.append(source if small and budget >= 0 else None)
+    return kept
 
 
 def parse_cell(source: str) -> ast.Module | None:

@@ -16,17 +16,20 @@ from pathlib import Path
 import nbformat
 
 from .assignments import Assignment
-from .cells import checked_questions, function_names
+from .cells import checked_questions, function_names, parsable
 
 MIN_OVERLAP = 0.5  # share of an assignment's own names a notebook must define to count as it
 
 
 def defined_names(notebook: nbformat.NotebookNode) -> set[str]:
-    """Functions defined and questions checked by a notebook's code cells (unparsable cells skipped)."""
+    """Functions defined and questions checked by a notebook's code cells (unparsable and oversized cells skipped).
+
+    The grader identifies every submission before grading it: what it parses is capped (cells.parsable).
+    """
     names: set[str] = set()
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            names.update(checked_questions(cell.source), function_names(cell.source))
+    for source in parsable(c.source for c in notebook.cells if c.cell_type == "code"):
+        if source is not None:
+            names.update(checked_questions(source), function_names(source))
     return names
 
 
@@ -42,23 +45,28 @@ def claimed_name(notebook: nbformat.NotebookNode) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def identify(notebook: nbformat.NotebookNode, file_name: str, assignments: Iterable[Assignment]) -> Assignment | None:
-    """The assignment this notebook is, or None when nothing recognises it."""
-    candidates = list(assignments)
-    by_name = {a.name: a for a in candidates}
+def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_notebooks: Iterable[Path]) -> str | None:
+    """The name of the assignment this notebook is, among those whose student notebooks (``<name>.ipynb``) are given."""
+    by_name = {path.stem: path for path in student_notebooks}
     claimed = claimed_name(notebook)
     if claimed in by_name:
-        return by_name[claimed]
+        return claimed
     stem = Path(file_name).stem
     if stem in by_name:
-        return by_name[stem]
+        return stem
     defined = defined_names(notebook)
     scores = []
-    for assignment in candidates:
-        own = _fingerprint(assignment.student_notebook) if assignment.student_notebook.exists() else frozenset()
+    for name, path in by_name.items():
+        own = _fingerprint(path) if path.exists() else frozenset()
         if own:
-            scores.append((len(defined & own) / len(own), assignment.name))
+            scores.append((len(defined & own) / len(own), name))
     scores.sort(reverse=True)
     if scores and scores[0][0] >= MIN_OVERLAP and (len(scores) == 1 or scores[0][0] > scores[1][0]):
-        return by_name[scores[0][1]]
+        return scores[0][1]
     return None
+
+
+def identify(notebook: nbformat.NotebookNode, file_name: str, assignments: Iterable[Assignment]) -> Assignment | None:
+    """The assignment this notebook is, or None when nothing recognises it."""
+    by_name = {a.name: a for a in assignments}
+    return by_name.get(identified_name(notebook, file_name, [a.student_notebook for a in by_name.values()]))

@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from ..engine import CellReference
-from .cells import bound_names, checked_questions
+from .cells import bound_names, checked_questions, parsable
 
 END = ""  # the place of cells after the notebook's last check
 
@@ -43,7 +43,7 @@ class TimingError(ValueError):
 @dataclass(frozen=True)
 class ReferenceCell:
     seconds: int  # how long the reference solution's cell ran, rounded up
-    names: frozenset[str]  # global names it binds
+    names: tuple[str, ...]  # global names it binds, sorted (a stable value: the resume key hashes it)
     question: str  # the question whose check comes next (END after the last check)
 
 
@@ -76,13 +76,13 @@ def record(executed: nbformat.NotebookNode) -> list[ReferenceCell]:
     cells = [cell for cell in executed.cells if cell.cell_type == "code"]
     places = _places([cell.source for cell in cells])
     return [
-        ReferenceCell(math.ceil(_seconds(cell)), frozenset(bound_names(cell.source)), place)
+        ReferenceCell(math.ceil(_seconds(cell)), tuple(sorted(bound_names(cell.source))), place)
         for cell, place in zip(cells, places, strict=True)
     ]
 
 
 def save(cells: list[ReferenceCell], path: Path) -> None:
-    entries = [{"seconds": c.seconds, "question": c.question, "names": sorted(c.names)} for c in cells]
+    entries = [{"seconds": c.seconds, "question": c.question, "names": list(c.names)} for c in cells]
     path.write_text(json.dumps({"cells": entries}, indent=1) + "\n")
 
 
@@ -92,7 +92,7 @@ def load(path: Path) -> list[ReferenceCell] | None:
         return None
     try:
         entries = json.loads(path.read_text())["cells"]
-        return [ReferenceCell(int(e["seconds"]), frozenset(map(str, e["names"])), str(e["question"])) for e in entries]
+        return [ReferenceCell(int(e["seconds"]), tuple(sorted(map(str, e["names"]))), str(e["question"])) for e in entries]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise TimingError(f"{path} is unreadable ({error}): run `python -m autograder build` again") from None
 
@@ -106,8 +106,11 @@ def _where(place: str, checks_here: list[str], any_checks: bool) -> str:
 
 
 def cell_references(reference: list[ReferenceCell], notebook: nbformat.NotebookNode) -> list[CellReference]:
-    """For each code cell of a submission, the reference time it matches and where it is."""
-    sources = _code_sources(notebook)
+    """For each code cell of a submission, the reference time it matches and where it is.
+
+    Oversized cells are not parsed (cells.parsable): they bind no name and check nothing here.
+    """
+    sources = [source or "" for source in parsable(_code_sources(notebook))]
     places = _places(sources)
     any_checks = any(checked_questions(source) for source in sources)
     longest = max((c.seconds for c in reference), default=0)
@@ -117,7 +120,7 @@ def cell_references(reference: list[ReferenceCell], notebook: nbformat.NotebookN
     references = []
     for source, place in zip(sources, places, strict=True):
         names = bound_names(source)
-        by_name = [c.seconds for c in reference if c.names & names]
+        by_name = [c.seconds for c in reference if names.intersection(c.names)]
         here = by_place.get(place) if any_checks else None
         seconds = max([*by_name, longest if here is None else here])
         references.append(CellReference(float(seconds), _where(place, checked_questions(source), any_checks)))

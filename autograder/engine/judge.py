@@ -12,10 +12,12 @@ What the student reads is built so that it cannot carry the hidden inputs back o
 1. every public check runs first, before the kernel has received any hidden input: there the
    student's own exception messages are shown (they help honest students);
 2. then every global value the hidden checks need is fetched, still before any hidden input;
-3. then the hidden checks run; text the kernel produces from now on (exception messages, type
-   names, strings its functions return) never reaches a message: exceptions show a type from
-   Python's own list and a line number, strings received are cut out of the message, and every
-   message is cut to a fixed length.
+3. then the hidden checks run. A hidden check that reads only those values shows its message as
+   written. A hidden check that calls the student's functions (so that the kernel answers after
+   seeing hidden inputs) shows the test's own words only: exceptions show a type from Python's own
+   list (no text, no line), strings the kernel sent are cut out, and every number that is not
+   written in the test file itself is replaced by "…" (a width, a line number or a returned value
+   could spell the inputs). Every message is cut to a fixed length.
 
 Everything the grader takes from the kernel is charged to one :class:`wire.Budget` per judgement,
 and all probes share one deadline.
@@ -34,7 +36,7 @@ from typing import Any
 from otter.test_files.exception_test import ExceptionTestFile
 
 from ..limits import LOCAL, IntakeLimits, TimeLimits
-from . import wire
+from . import models, wire
 from .results import CaseResult
 from .wire import BudgetExceeded, PlainDataError, StudentError
 
@@ -87,6 +89,7 @@ class KernelNamespace(Mapping):
         self.budget = wire.Budget(intake.grading_bytes, intake.grading_items)
         self.deadline = time.monotonic() + time_limits.judge_seconds
         self.hidden = False  # True once a hidden input may have reached the kernel
+        self.contact = False  # the current hidden check got something from the kernel
         self.received_text: list[str] = []  # strings the kernel sent during the current hidden check
 
     # -- the Mapping the tests read
@@ -126,7 +129,10 @@ class KernelNamespace(Mapping):
         self.hidden = True
 
     def start_check(self) -> None:
-        self.received_text = []
+        self.received_text, self.contact = [], False
+        self.check_time()
+
+    def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise JudgeTimeout()
 
@@ -139,7 +145,12 @@ class KernelNamespace(Mapping):
         return min(self._time.probe_seconds, remaining)
 
     def _read(self, path: str) -> Any:
-        return wire.read(path, self._intake, self.budget)
+        self.contact = self.contact or self.hidden
+        return wire.read(path, self._intake, self.budget, self._guard)
+
+    def _guard(self, model: Any, peak_values: int) -> None:
+        """The grader's predictions with this model: bounded memory, and within the judge's deadline."""
+        models.guard_predictions(model, peak_values, self._intake.prediction_bytes, self.check_time)
 
     def _fetch_or_error(self, name: str) -> Any:
         try:
@@ -176,8 +187,8 @@ class KernelNamespace(Mapping):
     def _student_error(self, what: str, envelope: dict) -> StudentError:
         """The student's exception: its type and line; its own text only while no hidden input was sent."""
         kind, line = envelope.get("type"), envelope.get("line")
-        if self.hidden:
-            kind = kind if kind in BUILTIN_ERRORS else "an exception of its own type"
+        if self.hidden:  # a type from Python's own list, and no line: the student chooses both
+            kind, line = (kind if kind in BUILTIN_ERRORS else "an exception of its own type"), None
         elif type(kind) is not str or not kind.isidentifier():
             kind = "an exception"
         where = f" (line {line})" if type(line) is int and 0 < line < 1_000_000 else ""
@@ -206,6 +217,18 @@ def _without_received_text(message: str, received: list[str]) -> str:
         if len(text) >= 4:
             message = message.replace(text, "…")
     return message
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """Every number written in a test file: the only numbers a hidden check in contact may show."""
+    return frozenset(_NUMBER.findall(text))
+
+
+def _with_own_numbers_only(message: str, allowed: frozenset[str]) -> str:
+    return _NUMBER.sub(lambda match: match.group(0) if match.group(0) in allowed else "…", message)
 
 
 def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LOCAL.intake) -> str:
@@ -252,17 +275,17 @@ def _parameters(test_function: Callable) -> list[str]:
     return list(inspect.signature(test_function).parameters)
 
 
-def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: IntakeLimits) -> CaseResult:
+def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: IntakeLimits, own: frozenset[str]) -> CaseResult:
     title, points = case_title(tc.body.test_func), float(tc.points)
     try:
         namespace.start_check()
         tc.body.call_func(namespace)
     except Exception as exc:
         message, note = describe_failure(exc, namespace.hidden, intake), ""
-        if namespace.hidden:
-            message = _without_received_text(message, namespace.received_text)
-            if isinstance(exc, StudentError) and exc.detail:  # the student's own text: for the instructor only
-                note = f"{exc}: {exc.detail[: intake.student_error_chars]}"
+        if namespace.hidden and namespace.contact:
+            message = _with_own_numbers_only(_without_received_text(message, namespace.received_text), own)
+        if namespace.hidden and isinstance(exc, StudentError) and exc.detail:  # for the instructor only
+            note = f"{exc}: {exc.detail[: intake.student_error_chars]}"
         if len(message) > intake.message_chars:
             message = message[: intake.message_chars - 1] + "…"
         return CaseResult(question, title, 0.0, points, tc.hidden, message, note)
@@ -272,18 +295,15 @@ def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: Intake
 def judge(tests_dir: Path, namespace: KernelNamespace, questions: Collection[str] | None = None) -> list[CaseResult]:
     """Run the checks of every question (or of `questions`), public ones first; never raises for the answers."""
     intake = namespace._intake
-    cases = [
-        (position, test_file.name, tc)
-        for position, (test_file, tc) in enumerate(
-            (f, tc) for f in question_files(tests_dir) if questions is None or f.name in questions for tc in f.test_cases
-        )
-    ]
+    files = [f for f in question_files(tests_dir) if questions is None or f.name in questions]
+    own = {f.name: numbers_in(Path(f.path).read_text()) for f in files}
+    cases = [(position, f.name, tc) for position, (f, tc) in enumerate((f, tc) for f in files for tc in f.test_cases)]
     results: dict[int, CaseResult] = {}
     for position, question, tc in (c for c in cases if not c[2].hidden):
-        results[position] = _run_case(question, tc, namespace, intake)
+        results[position] = _run_case(question, tc, namespace, intake, own[question])
     hidden = [c for c in cases if c[2].hidden]
     if hidden:
         namespace.enter_hidden_phase({name for _, _, tc in hidden for name in _parameters(tc.body.test_func)})
     for position, question, tc in hidden:
-        results[position] = _run_case(question, tc, namespace, intake)
+        results[position] = _run_case(question, tc, namespace, intake, own[question])
     return [results[position] for position, _, _ in cases]

@@ -85,7 +85,12 @@ ACTIVATIONS = {
 }  # fmt: skip
 
 
+# TensorFlow's own functions as Keras records them (activation=tf.nn.softmax is "softmax_v2").
+ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax", "relu6": "relu6"}
+
+
 def _activation(value: Any) -> str:
+    value = ACTIVATION_ALIASES.get(value, value) if type(value) is str else value
     if value not in ACTIVATIONS or type(value) is not str:
         raise ModelRefused(f"an activation other than {', '.join(sorted(ACTIVATIONS))}")
     return value
@@ -163,6 +168,16 @@ def _same(shape: Shape, cfg: dict) -> tuple[Shape, list[Shape], int]:
     return shape, [], math.prod(shape)
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else _positive_float(value)
+
+
+def _last_axis(value: Any) -> int:
+    if value != -1 or type(value) is not int:
+        raise ModelRefused("an axis other than the last")
+    return value
+
+
 def _batch_norm(shape: Shape, cfg: dict) -> tuple[Shape, list[Shape], int]:
     if not shape or cfg.get("axis", -1) not in (-1, len(shape)):
         raise ModelRefused("a BatchNormalization layer on another axis than the last")
@@ -195,6 +210,9 @@ LAYERS: dict[str, LayerRule] = {
     "Reshape": LayerRule({"target_shape": _target_shape}, _reshape),
     "Dropout": LayerRule({"rate": _fraction}, _same),
     "Activation": LayerRule({"activation": _activation}, _same),
+    "Softmax": LayerRule({"axis": _last_axis}, _same),
+    "ReLU": LayerRule({"max_value": _optional_float, "negative_slope": _positive_float, "threshold": _positive_float}, _same),
+    "LeakyReLU": LayerRule({"negative_slope": _positive_float}, _same),
     "BatchNormalization": LayerRule(
         {"axis": _int_in(-1, 8), "momentum": _positive_float, "epsilon": _positive_float, "center": _boolean, "scale": _boolean},
         _batch_norm,
@@ -225,9 +243,11 @@ NAMED_FUNCTIONS = {
 
 
 def _plain_json(value: Any, depth: int = 0) -> Any:
-    """Only the JSON-plain parts of a Keras config."""
+    """Only the JSON-plain parts of a Keras config (NumPy numbers as Python ones: Dropout(np.float64(0.2)))."""
     if depth > 8:
         return None
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        value = value.item()
     if value is None or type(value) in (bool, int, str):
         return value
     if type(value) is float:
@@ -254,6 +274,8 @@ def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | str:
         entry = {"class": name, **{key: _plain_json(config.get(key)) for key in LAYERS[name].settings if key in config}}
         if "activation" in entry:
             serialized = keras.activations.serialize(layer.activation)
+            if isinstance(serialized, dict) and serialized.get("class_name") == "function":  # tf.nn.softmax and the like
+                serialized = serialized.get("config")
             entry["activation"] = serialized if isinstance(serialized, str) else "custom"
         layers.append(entry)
     try:
@@ -276,6 +298,7 @@ class Plan:
     layers: list[tuple[str, dict]]  # class name, checked settings
     weight_shapes: list[Shape]
     macs: int
+    peak_values: int  # the most values one input has alive at once (a layer's input and output)
 
     @property
     def parameters(self) -> int:
@@ -294,7 +317,7 @@ def plan_model(spec: Any, max_layers: int) -> Plan:
     ):
         raise ModelRefused("its input shape is unknown or not fixed: start the model with keras.Input(shape=...)")
     shape: Shape = tuple(raw_shape[1:])
-    layers, weight_shapes, macs = [], [], 0
+    layers, weight_shapes, macs, peak = [], [], 0, math.prod(shape)
     for entry in spec["layers"]:
         name = entry.get("class") if type(entry) is dict else None
         if name not in LAYERS:
@@ -302,7 +325,9 @@ def plan_model(spec: Any, max_layers: int) -> Plan:
         rule = LAYERS[name]
         try:
             settings = {key: check(entry[key]) for key, check in rule.settings.items() if entry.get(key) is not None}
+            before = math.prod(shape)
             shape, weights, cost = rule.shapes(shape, settings)
+            peak = max(peak, before + math.prod(shape))
         except ModelRefused as refused:
             raise ModelRefused(f"its {name} layer has {refused}") from None
         except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -310,7 +335,7 @@ def plan_model(spec: Any, max_layers: int) -> Plan:
         layers.append((name, settings))
         weight_shapes += weights
         macs += cost
-    return Plan(tuple(raw_shape[1:]), layers, weight_shapes, macs)
+    return Plan(tuple(raw_shape[1:]), layers, weight_shapes, macs, peak)
 
 
 def _keras_settings(name: str, settings: dict) -> dict:
@@ -319,11 +344,12 @@ def _keras_settings(name: str, settings: dict) -> dict:
 
 def _vetted(item: Any, classes: set[str], module: str) -> Any:
     """An allow-listed optimizer/loss/metric in its serialized form, reduced to what tests read; else "unknown"."""
-    if type(item) is str:
-        return item if item in NAMED_FUNCTIONS else "unknown"
-    if type(item) is not dict or item.get("module") not in (f"keras.{module}", None):
+    if type(item) is str:  # "categorical_crossentropy", or a class name such as "CategoricalCrossentropy"
+        return item if item in NAMED_FUNCTIONS or item in classes else "unknown"
+    # Keras records a loss or metric given as its function (keras.losses.categorical_crossentropy) as "builtins".
+    if type(item) is not dict or item.get("module") not in (f"keras.{module}", "builtins", None):
         return "unknown"
-    if item.get("class_name") == "function" and item.get("config") in NAMED_FUNCTIONS:
+    if item.get("class_name") == "function" and item.get("config") in NAMED_FUNCTIONS:  # e.g. keras.losses.mse itself
         return {"module": f"keras.{module}", "class_name": "function", "config": item["config"]}
     if item.get("class_name") in classes:
         config = item.get("config") if type(item.get("config")) is dict else {}
@@ -360,8 +386,39 @@ def _compile(model: Any, config: Any) -> None:
     model.get_compile_config = lambda: json.loads(json.dumps(vetted))
 
 
-def build_model(spec: Any, weights: list[np.ndarray], max_layers: int, max_parameters: int, max_macs: int) -> Any:
-    """A fresh Keras model from a checked spec and exactly matching weights; raises ModelRefused."""
+def guard_predictions(model: Any, peak_values: int, max_bytes: int, before_batch: Callable[[], None]) -> None:
+    """Make model.predict run in batches whose activations fit `max_bytes`, calling `before_batch` first.
+
+    Whatever batch size a test asks for, the grader's memory for one prediction stays bounded, and
+    `before_batch` (the judge's deadline) can stop a long prediction between batches.
+    """
+    whole = model.predict
+    largest = max(1, max_bytes // (4 * max(1, peak_values)))
+
+    def predict(x: Any, batch_size: int | None = None, verbose: Any = "auto", **kwargs: Any) -> np.ndarray:
+        inputs = np.asarray(x)
+        size = max(1, min(batch_size or 32, largest))
+        parts = []
+        for start in range(0, len(inputs), size):
+            before_batch()
+            parts.append(np.asarray(whole(inputs[start : start + size], batch_size=size, verbose=0, **kwargs)))
+        return np.concatenate(parts) if parts else np.asarray(whole(inputs, verbose=0, **kwargs))
+
+    model.predict = predict
+
+
+def build_model(
+    spec: Any,
+    weights: list[np.ndarray],
+    max_layers: int,
+    max_parameters: int,
+    max_macs: int,
+    guard: Callable[[Any, int], None] | None = None,
+) -> Any:
+    """A fresh Keras model from a checked spec and exactly matching weights; raises ModelRefused.
+
+    `guard(model, peak_values)` may bound the rebuilt model's predictions (see guard_predictions).
+    """
     plan = plan_model(spec, max_layers)
     if plan.parameters > max_parameters:
         raise ModelRefused(f"it has {plan.parameters:,} parameters, more than the {max_parameters:,} the grader rebuilds")
@@ -379,4 +436,6 @@ def build_model(spec: Any, weights: list[np.ndarray], max_layers: int, max_param
     except (TypeError, ValueError) as error:
         raise ModelRefused(f"Keras could not rebuild it ({type(error).__name__})") from None
     _compile(model, spec.get("compile"))
+    if guard is not None:
+        guard(model, plan.peak_values)
     return model

@@ -21,6 +21,7 @@ plain data, and never more of it than the limits allow.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -38,6 +39,7 @@ except ImportError:
 
 MAGIC = b"AGWIRE1\n"
 HEADER = struct.Struct("<Q")
+ALIGNMENT = 64  # array data starts on 64-byte boundaries, so the grader can use it where it lies
 DTYPES = {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
 KINDS = ("none", "bool", "int", "float", "str", "list", "tuple", "dict", "ndarray", "model", "function", "opaque", "refused")
 
@@ -219,12 +221,16 @@ def encode(value: Any) -> bytes:
     """The whole answer file for `value`."""
     encoder = _Encoder()
     tree = encoder.encode(value)
-    table, offset = [], 0
+    table, chunks, offset = [], [], 0
     for array in encoder.arrays:
+        padding = -offset % ALIGNMENT
+        chunks += [b"\0" * padding, np.ascontiguousarray(array).tobytes()]
+        offset += padding
         table.append({"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset})
         offset += array.nbytes
     meta = json.dumps({"tree": tree, "arrays": table}).encode()
-    return b"".join([MAGIC, HEADER.pack(len(meta)), meta, *(np.ascontiguousarray(a).tobytes() for a in encoder.arrays)])
+    head = MAGIC + HEADER.pack(len(meta)) + meta
+    return b"".join([head, b"\0" * (-len(head) % ALIGNMENT), *chunks])
 
 
 def write(value: Any, path: str) -> None:
@@ -266,10 +272,11 @@ def _read_regular_file(path: str, limit: int, budget: Budget | None) -> bytearra
 
 
 class _Decoder:
-    def __init__(self, data: bytearray, start: int, table: Any, limits: Any, budget: Budget | None) -> None:
-        self.data, self.start, self.limits, self.budget = data, start, limits, budget
+    def __init__(self, data: bytearray, start: int, table: Any, limits: Any, guard: Any) -> None:
+        self.data, self.start, self.limits, self.guard = data, start, limits, guard
         self.table = table if type(table) is list else None
         self.used: set[int] = set()
+        self.spans: list[tuple[int, int]] = []  # byte ranges already given to arrays, sorted
         self.count = 0
 
     def array(self, ref: Any) -> np.ndarray:
@@ -291,7 +298,18 @@ class _Decoder:
         nbytes, begin = math.prod(shape) * dtype.itemsize, self.start + entry["offset"]
         if entry["offset"] < 0 or begin + nbytes > len(self.data):
             raise PlainDataError("an array that runs past the end of the answer")
+        self._claim(begin, begin + nbytes)
+        # A view of the answer's own buffer: the grader holds each answer's bytes once, no copy.
         return np.frombuffer(self.data, dtype=dtype, count=math.prod(shape), offset=begin).reshape(shape)
+
+    def _claim(self, begin: int, end: int) -> None:
+        """Arrays may not share bytes: each one the grader gets is its own."""
+        if begin == end:
+            return
+        place = bisect.bisect(self.spans, (begin, end))
+        if (place and self.spans[place - 1][1] > begin) or (place < len(self.spans) and self.spans[place][0] < end):
+            raise PlainDataError("arrays that overlap")
+        self.spans.insert(place, (begin, end))
 
     def decode(self, node: Any, depth: int = 0) -> Any:
         self.count += 1
@@ -320,7 +338,7 @@ class _Decoder:
         if kind == "dict" and type(node.get("items")) is list:
             return self.mapping(node["items"], depth)
         if kind == "ndarray":
-            return self.array(node.get("ref")).copy()
+            return self.array(node.get("ref"))
         if kind == "model":
             return self.model(node)
         if kind == "function":
@@ -348,7 +366,9 @@ class _Decoder:
             raise PlainDataError("a model whose weights are not floating-point numbers")
         limits = self.limits
         try:
-            return models.build_model(node.get("spec"), arrays, limits.layers, limits.parameters, limits.macs_per_input)
+            return models.build_model(
+                node.get("spec"), arrays, limits.layers, limits.parameters, limits.macs_per_input, self.guard
+            )
         except models.ModelRefused as refused:
             raise PlainDataError(f"the model cannot be checked: {refused}") from None
 
@@ -360,8 +380,11 @@ def _parse(kind: type, text: str) -> Any:
         raise PlainDataError(f"a malformed {kind.__name__}") from None
 
 
-def decode(data: bytearray, limits: Any = None, budget: Budget | None = None) -> Any:
-    """The value held by an answer file's bytes, checked against `limits` and charged to `budget`."""
+def decode(data: bytearray, limits: Any = None, budget: Budget | None = None, guard: Any = None) -> Any:
+    """The value held by an answer file's bytes, checked against `limits` and charged to `budget`.
+
+    `guard(model, peak_values)` is called on every model rebuilt (models.guard_predictions).
+    """
     limits = limits or _KernelDefaults
     if budget is not None:
         budget.take(nbytes=len(data))
@@ -369,15 +392,16 @@ def decode(data: bytearray, limits: Any = None, budget: Budget | None = None) ->
         raise PlainDataError("the kernel's answer is not in the grader's format")
     (meta_size,) = HEADER.unpack_from(data, len(MAGIC))
     start = len(MAGIC) + HEADER.size + meta_size
-    if meta_size > limits.meta_bytes or start > len(data):
+    start += -start % ALIGNMENT  # the arrays begin on the next boundary
+    if meta_size > limits.meta_bytes or start > len(data) + ALIGNMENT:
         raise PlainDataError("the kernel's answer has a malformed or oversized description")
     try:
-        meta = json.loads(bytes(data[len(MAGIC) + HEADER.size : start]).decode("utf-8"))
+        meta = json.loads(bytes(data[len(MAGIC) + HEADER.size : len(MAGIC) + HEADER.size + meta_size]).decode("utf-8"))
     except (ValueError, RecursionError, MemoryError):
         raise PlainDataError("the kernel's answer has an unreadable description") from None
     if type(meta) is not dict:
         raise PlainDataError("the kernel's answer has a malformed description")
-    decoder = _Decoder(data, start, meta.get("arrays"), limits, budget)
+    decoder = _Decoder(data, start, meta.get("arrays"), limits, guard)
     try:
         value = decoder.decode(meta.get("tree"))
     except RecursionError:
@@ -388,7 +412,7 @@ def decode(data: bytearray, limits: Any = None, budget: Budget | None = None) ->
     return value
 
 
-def read(path: str, limits: Any = None, budget: Budget | None = None) -> Any:
+def read(path: str, limits: Any = None, budget: Budget | None = None, guard: Any = None) -> Any:
     """Decode the answer file at `path` (see :func:`decode`)."""
     limits = limits or _KernelDefaults
-    return decode(_read_regular_file(path, limits.answer_bytes, budget), limits, budget)
+    return decode(_read_regular_file(path, limits.answer_bytes, budget), limits, budget, guard)

@@ -31,6 +31,9 @@ def test_prepare_images_values_and_order(prepare_images, np):
     assert np.isfinite(result).all() and result.min() >= 0.0 and (result.max() <= 1.0), 'Every prepared value should lie between 0 and 1: divide each pixel by 255.'
     assert np.allclose(result[0, :28], images[0, 0] / 255.0, atol=1e-06), "The first 28 values of a row should be the top row of the picture, left to right, divided by 255. Flatten row by row (NumPy's default order)."
     assert np.allclose(result, images.reshape(4, 784) / 255.0, atol=1e-06), "Some values differ from pixel / 255 at the pixel's row-by-row position."
+    dark = np.random.default_rng(14).integers(0, 200, size=(2, 28, 28), dtype=np.uint8)
+    dark_result = prepare_images(dark)
+    assert getattr(dark_result, 'shape', None) == (2, 784) and np.allclose(dark_result, dark.reshape(2, 784) / 255.0, atol=1e-06), 'For pictures whose brightest pixel is below 255 some values differ from pixel / 255: divide by 255, the largest possible pixel value, not by the largest pixel of the pictures you were given.'
 
 @test_case(points=None, hidden=True)
 def test_prepare_images_any_number_of_images(prepare_images, np):

@@ -1,0 +1,164 @@
+"""The resume record of one submission: ``OUT/<id>/grading.json``, and the grader version it carries.
+
+A submission counts as done once its manifest exists and records a final verdict on the same
+content (SHA-256 of the submitted bytes), by the same grader version, for the same requested
+assignment. The manifest is written last, after the result files, so a crash or Ctrl-C leaves
+either a whole result or none.
+
+The grader version covers exactly what can change a verdict, so that fixing the class report,
+the CLI's text, the docs, the similarity measure or the Gradescope packaging regrades nothing
+(a class of 300 takes about 3 hours on 2 cores):
+
+* the engine (``autograder/engine/``), every limit (``autograder/limits.py``) and the course
+  code that builds the grading task (``autograder/course/``);
+* the grading task itself: every file and folder it names (the hidden and public tests, the
+  data helper), its configuration and the arguments of its callables;
+* the pinned packages (``requirements.lock``).
+
+The datasets are covered through the data helper, which pins the SHA-256 of every array and
+refuses any other bytes; their ``.npz`` files are not hashed, since rewriting one (another
+machine, another ``fetch-data``) changes its zip timestamps but not a single verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..atomic import write_atomically
+from ..course.assignments import ASSIGNMENTS, Assignment
+from ..course.paths import AUTOGRADER, REPO
+from ..engine.results import FINAL_STATUSES
+from .collect import Submission
+
+MANIFEST = "grading.json"
+
+VERDICT_CODE = (AUTOGRADER / "engine", AUTOGRADER / "course", AUTOGRADER / "limits.py", REPO / "requirements.lock")
+# Fields of the grading task whose content is not hashed, and why.
+UNHASHED_FIELDS = {"data_dir": "its arrays are pinned by SHA-256 in the data helper, which is hashed"}
+
+
+def grader_version(assignment: Assignment) -> str:
+    """Changes whenever anything that can change this assignment's verdicts changes (see the module docstring)."""
+    return _version_of(assignment.name)
+
+
+@functools.cache
+def _version_of(name: str) -> str:
+    digest = hashlib.sha256()
+    for path in VERDICT_CODE:
+        _hash_path(path, digest)
+    task = ASSIGNMENTS[name].task()
+    for field in dataclasses.fields(task):
+        if field.name not in UNHASHED_FIELDS:
+            digest.update(field.name.encode() + b"\0")
+            _hash_value(getattr(task, field.name), digest)
+    return f"{__version__}+{name}.{digest.hexdigest()[:16]}"
+
+
+def unidentified_version() -> str:
+    """The version of a verdict given without an assignment (the file was unreadable or
+    recognised by none): it depends on every assignment the submission was compared with."""
+    digest = hashlib.sha256("\0".join(sorted(_version_of(name) for name in ASSIGNMENTS)).encode())
+    return f"{__version__}+unidentified.{digest.hexdigest()[:16]}"
+
+
+def version_for(assignment_name: str | None) -> str:
+    return _version_of(assignment_name) if assignment_name else unidentified_version()
+
+
+def _hash_path(path: Path, digest) -> None:
+    """A file's name and bytes; a folder's files (sorted, caches and hidden files left out)."""
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            parts = child.relative_to(path).parts
+            if child.is_file() and "__pycache__" not in parts and not any(p.startswith(".") for p in parts):
+                digest.update(str(child.relative_to(path.parent)).encode() + b"\0" + child.read_bytes() + b"\0")
+    elif path.is_file():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    else:
+        digest.update(b"missing:" + path.name.encode() + b"\0")
+
+
+def _hash_value(value: object, digest) -> None:
+    """A task field: paths by content, callables by name and arguments, data as JSON."""
+    if isinstance(value, Path):
+        _hash_path(value, digest)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _hash_value(item, digest)
+    elif isinstance(value, functools.partial):
+        _hash_value(value.func, digest)
+        _hash_value([value.args, sorted(value.keywords.items())], digest)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _hash_value(getattr(value, field.name), digest)
+    elif callable(value):
+        digest.update(f"{getattr(value, '__module__', '')}:{getattr(value, '__qualname__', type(value).__name__)}".encode())
+    else:
+        digest.update(json.dumps(value, sort_keys=True, default=_stable_text).encode())
+    digest.update(b"\0")
+
+
+def _stable_text(value: object) -> str:
+    """An object JSON cannot write: its repr, unless that holds a memory address (then its type)."""
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def read_payload(path: Path) -> tuple[bytes | None, str]:
+    """The submitted bytes and their SHA-256 (one read: the digest is of what gets graded)."""
+    try:
+        payload = path.read_bytes()
+    except OSError:
+        return None, "missing"
+    return payload, hashlib.sha256(payload).hexdigest()
+
+
+def read_manifest(out: Path, submission: Submission) -> dict | None:
+    try:
+        manifest = json.loads((out / submission.id / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def is_current(manifest: dict | None, digest: str, version: str, requested: str | None = None) -> bool:
+    """Done: a final verdict on this very content by this very grader, for the same request
+    (an assignment named by the instructor, or None: identified from the notebook)."""
+    return (
+        bool(manifest)
+        and manifest.get("status") in FINAL_STATUSES
+        and manifest.get("content_sha256") == digest
+        and manifest.get("grader_version") == version
+        and manifest.get("requested") == requested
+    )
+
+
+def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict) -> dict:
+    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done."""
+    from .feedback import feedback_markdown
+
+    folder = out / submission.id
+    (folder / MANIFEST).unlink(missing_ok=True)  # not done until the new manifest is written
+    results = json.loads(returned["files"]["results.json"])
+    files = {**returned["files"], "feedback.md": feedback_markdown(results, submission.id)}
+    for name, text in files.items():
+        write_atomically(folder / Path(name).name, text)
+    for stale in folder.iterdir():  # e.g. instructor notes of an earlier grading
+        if stale.is_file() and stale.name not in files and not stale.name.startswith("."):
+            stale.unlink()
+    manifest = {
+        "submission": submission.id,
+        "source": str(submission.path),
+        "people": [vars(p) for p in submission.people],
+        "content_sha256": digest,
+        "requested": requested,
+        **{k: v for k, v in returned.items() if k != "files"},
+    }
+    write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return manifest
