@@ -154,13 +154,22 @@ class LiveSubmission:
             self.result.status, lines = summarize_execution(report)
             self.result.summary += lines
         except BaseException:
-            self.kernel.close()
+            self._close()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.kernel is not None:
-            self.kernel.close()
+        self._close()
+
+    def _close(self) -> None:
+        """End the kernel's whole tree; say how it was contained, and which limit stopped it."""
+        if self.kernel is None or self.result.containment is not None:
+            return
+        self.kernel.close()
+        record = self.kernel.containment.record
+        self.result.containment = record
+        self.result.instructor_notes.append(record.note())
+        self.result.summary += [f"The notebook was stopped: {hit}." for hit in record.limit_hits]
 
     def namespace(self) -> KernelNamespace:
         """A fresh view of the student's globals as the tests see them (probes installed on first use).
