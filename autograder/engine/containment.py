@@ -289,12 +289,17 @@ class Containment:
         self.record.protections = {
             "memory": kind("memory", "watchdog"),
             "processes": kind("pids", "watchdog"),
-            "disk": ("tmpfs" + ("" if self.isolated else " + watchdog")) if self.capped else "watchdog",
+            "disk": self._disk_mechanism(),
             "cpu": kind("cpu", "none"),
             "oom priority": oom,
             "system calls": "seccomp" if status.startswith("applied") else "none",
             "network": "network namespace" if self.isolated else network,
         }
+
+    def _disk_mechanism(self) -> str:
+        if self.capped:  # without a mount namespace the machine's shared temporary folders are watched too
+            return "tmpfs" if self.isolated else "tmpfs + watchdog"
+        return "bubblewrap tmpfs + watchdog" if self.isolated else "watchdog"  # bubblewrap's: /tmp and /dev/shm
 
     def tree(self) -> list[int]:
         """The submission's processes: its group's, its uid's, and the kernel's descendants."""
