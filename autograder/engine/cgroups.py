@@ -240,14 +240,17 @@ def _clear_stale(parent: Path, prefix: str) -> None:
             pass
 
 
-def create(name: str, limits: TreeLimits, stale_prefix: str | None = None) -> Cgroup:
-    """Make the grading's group in every hierarchy that allows it, with its limits.
+def create(name: str, limits: TreeLimits, stale_prefix: str | None = None, found: dict[str, Mount] | None = None,
+           own: dict[str, str] | None = None) -> Cgroup:
+    """Make the grading's group in every hierarchy that allows it, with its limits (`found` and
+    `own`: the hierarchies and the grader's groups, read from /proc when not given).
 
     Never raises: what could not be made is missing from ``applied`` and said in ``problems``.
     """
     group = Cgroup(name)
     try:
-        found, own = mounts(), own_groups()
+        found = mounts() if found is None else found
+        own = own_groups() if own is None else own
     except OSError as error:
         group.problems.append(f"cgroups unreadable: {error}")
         return group

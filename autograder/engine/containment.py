@@ -157,7 +157,7 @@ def _proportional(pid: int, page: int) -> int:
         return 0
 
 
-def _capable(bit: int) -> bool:
+def has_capability(bit: int) -> bool:
     """Whether this process has a capability in its effective set (CAP_SYS_RESOURCE is 24)."""
     return bool(int(_field("/proc/self/status", "CapEff:", base=16)) >> bit & 1)
 
@@ -284,7 +284,7 @@ class Containment:
             self.record.details.append(f"system calls: seccomp {status}")
         adjusted = pid is not None and _read_int(f"/proc/{pid}/oom_score_adj") == OOM_SCORE_ADJ
         # Set with CAP_SYS_RESOURCE the tree cannot lower it; without (Docker), it could go back to the grader's.
-        oom = f"{OOM_SCORE_ADJ}" + (" (locked)" if _capable(CAP_SYS_RESOURCE) else "") if adjusted else "none"
+        oom = f"{OOM_SCORE_ADJ}" + (" (locked)" if has_capability(CAP_SYS_RESOURCE) else "") if adjusted else "none"
         network = "seccomp" if "AF_UNIX" in status else "none"
         self.record.protections = {
             "memory": kind("memory", "watchdog"),
