@@ -5,9 +5,11 @@ Each protection uses the strongest mechanism the host allows and records which o
 * memory and processes: a control group (v1 or v2) per grading, else a watchdog thread in the
   grader that samples the tree and ends it when over the limits (Gradescope's Docker container);
 * disk: a size- and inode-capped tmpfs mounted on the grading's folder (root only), holding the
-  working folder, the IPC folder, /tmp and /dev/shm, else the watchdog's disk check;
+  working folder, /tmp and /dev/shm (and one of its own for the kernel's answers), else the
+  watchdog's check of what the tree's filesystems gained;
 * CPU: the group's share and quota (nothing else can make it explicit);
-* the kernel's OOM priority: 1000, set by root before the privilege drop so it cannot be lowered;
+* the kernel's OOM priority: 1000, set before the privilege drop (with CAP_SYS_RESOURCE the tree
+  cannot lower it; without, it can only bring it back to the grader's own level);
 * system calls: a seccomp filter (see seccomp.py), which also closes the network where there is
   no network namespace.
 
@@ -83,6 +85,7 @@ class Watchdog(threading.Thread):
             if reason:
                 self.containment.record.limit_hits.append(reason)
                 self.containment.end_tree()
+                return  # the tree is over; its files stay counted until cleanup, so never report twice
 
     def _over(self, limits: TreeLimits) -> str | None:
         pids = self.containment.tree()

@@ -134,7 +134,8 @@ class LiveSubmission:
         if not isolated:
             who = "an unprivileged user" if can_drop_user() else "the grader's own user"
             self.result.instructor_notes.append(
-                f"Graded WITHOUT a sandbox (no usable bubblewrap): resource limits only, as {who}."
+                f"Graded WITHOUT a sandbox (no usable bubblewrap): no namespaces, the kernel ran as {who}; "
+                "the containment line below says what bounded it."
             )
         if task.prepare_judge is not None:
             task.prepare_judge()  # while the notebook runs, the grader gets its test data ready

@@ -5,7 +5,8 @@ virtual environment, the data folder read-only at /data, its own working folder,
 /tmp, and the folder holding the kernel's IPC sockets. It has its own PID, network (loopback
 only, not the host's), IPC and UTS namespaces, a new session (no terminal to inject into), and
 runs as an unprivileged user when the grader is root. The repository, and so the hidden tests,
-are never mounted.
+are never mounted. What bounds the whole tree (control group, capped filesystem, seccomp
+filter, OOM priority) is containment.py's: its words go first and last in the command line.
 """
 
 from __future__ import annotations
