@@ -13,12 +13,14 @@ Each runs the real engine, unchanged, in a private mount namespace made by root 
 platforms: here it lives under /root, mode 0700), under the platform's user and capabilities.
 
     python -m tests.platforms docker tests/attacks/a.py [tests/attacks/b.py ...]   # prints JSON
+    python -m tests.platforms docker reference                                     # the reference solution
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from pathlib import Path
 from autograder.course.assignments import MNIST
 from autograder.engine import GradingOptions, cgroups, grade_submission
 from autograder.engine.sandbox import _python_roots, interpreter
+from autograder.limits import LOCAL
 
 from .leftovers import left_behind
 from .submissions import ATTACK_PROFILE, build_attack
@@ -58,6 +61,7 @@ def _readable_python() -> list[str]:
 # The whole Keras import runs in the preamble, within one cell's limit: on a loaded 2-core machine
 # it takes up to half a minute. None of the notebooks graded here loops forever.
 PROFILE = replace(ATTACK_PROFILE, time=replace(ATTACK_PROFILE.time, cell_seconds=90))
+REFERENCE = Path("reference")  # instead of attacks: the reference solution itself
 UNPRIVILEGED_UID = 60999  # an ordinary account: outside the sandbox's range (61000-61499)
 
 
@@ -90,8 +94,13 @@ def grade_on(platform: str, attacks: list[Path], timeout: float = 900) -> dict:
 
 def _inside(platform: str, attacks: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        notebook = build_attack(attacks[0], Path(folder) / "submission.ipynb", *attacks[1:])
-        options = GradingOptions(MNIST.task(), PROFILE, require_sandbox=platform != "docker", require_unprivileged=True)
+        if attacks == [REFERENCE]:
+            notebook = Path(folder) / "submission.ipynb"
+            shutil.copy(MNIST.solution, notebook)
+        else:
+            notebook = build_attack(attacks[0], Path(folder) / "submission.ipynb", *attacks[1:])
+        profile = LOCAL if attacks == [REFERENCE] else PROFILE  # the reference trains two networks
+        options = GradingOptions(MNIST.task(), profile, require_sandbox=platform != "docker", require_unprivileged=True)
         result = grade_submission(notebook, Path(folder) / "out", options)
         notes = (Path(folder) / "out" / "submission" / "instructor_notes.txt").read_text()
     record = result.containment

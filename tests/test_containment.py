@@ -27,7 +27,7 @@ from autograder.engine.sandbox import UidLease, interpreter
 from autograder.limits import LOCAL, MB, TreeLimits
 
 from .leftovers import left_behind
-from .platforms import PROFILE, grade_on
+from .platforms import PROFILE, REFERENCE, grade_on
 from .submissions import ATTACKS, HONEST_LIGHT_SCORE, honest_light_notebook
 
 ROOT = os.geteuid() == 0
@@ -317,4 +317,15 @@ def test_watchdog_ends_a_tree_that_fills_the_disk():
     assert graded["status"] == "kernel-died", graded
     assert any("wrote more than" in hit for hit in record["limit_hits"]), graded["notes"]
     assert record["disk_used_bytes"] < 2 * LOCAL.tree.disk_bytes, graded["notes"]  # stopped near the limit
+    assert graded["left"] == [], graded
+
+
+@needs_root
+@pytest.mark.slow
+@pytest.mark.parametrize("platform", ["docker", "unprivileged"])
+def test_reference_keeps_full_marks_under_the_filter_on_other_platforms(platform):
+    """TensorFlow, ipykernel and the lesson under seccomp (AF_UNIX only without namespaces)."""
+    graded = grade_on(platform, [REFERENCE], timeout=1800)
+    assert (graded["status"], graded["score"]) == ("graded", 18.0), graded
+    assert graded["containment"]["protections"]["system calls"] == "seccomp", graded["notes"]
     assert graded["left"] == [], graded
