@@ -5,7 +5,8 @@
 CPU: grades the MNIST reference solution (it trains two networks) alone, then beside an honest
 neighbour (another grading of the reference) and beside a hostile one (a notebook that spins a
 dozen busy processes for longer than the reference takes), with the kernel's per-session
-autogroup scheduling on and off (``/proc/sys/kernel/sched_autogroup_enabled``, restored after),
+autogroup scheduling on and off (each spinner starts its own session, so that autogroup gives
+each its own share) (``/proc/sys/kernel/sched_autogroup_enabled``, restored after),
 and with each grading's CPU share (its control group) on and off. Each grading runs in its own
 process, as two Dask workers would. The figure that matters: time beside the hostile neighbour
 / time beside the honest one (target: below 1.2).
@@ -44,7 +45,8 @@ RESULTS = REPO / "benchmarks" / "results"
 AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
 SPIN = (
     "import subprocess, sys, time\n"
-    "spinners = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(12)]\n"
+    "spinners = [subprocess.Popen([sys.executable, '-c', 'while True: pass'], start_new_session=True)\n"
+    "            for _ in range(12)]\n"
     "time.sleep({seconds})\n"
     "for s in spinners:\n"
     "    s.kill()\n"
