@@ -36,11 +36,18 @@ class TreeLimits:
     cpu_seconds: int = 3600  # CPU time of each process: a backstop behind the wall-clock limits
     file_bytes: int = 256 * MB  # largest file a process may write
     open_files: int = 1024
-    # The working folder and /tmp together (a size-capped tmpfs): the lesson writes nothing
-    # but matplotlib's cache; 1 GB leaves room for a student's own checkpoints.
+    # The working and IPC folders, /tmp and /dev/shm together (one size-capped tmpfs where the
+    # grader may mount one): the lesson writes nothing but matplotlib's cache; 1 GB leaves room
+    # for a student's own checkpoints. Elsewhere the watchdog ends a tree that writes more.
     disk_bytes: int = 1 * GB
-    disk_inodes: int = 65_536
-    shm_bytes: int = 256 * MB  # /dev/shm: joblib and multiprocessing use a little
+    disk_inodes: int = 65_536  # files and folders: the lesson makes a few dozen
+    # The folder of the kernel's answers and sockets, on a filesystem of its own: one answer
+    # (IntakeLimits.answer_bytes, 128 MB) at a time, twice over.
+    ipc_bytes: int = 256 * MB
+    ipc_inodes: int = 1024
+    # /dev/shm where bubblewrap makes its own tmpfs (an unprivileged grader cannot mount one):
+    # joblib and multiprocessing use a little.
+    shm_bytes: int = 256 * MB
     cores: int = 2  # TensorFlow's thread pools, and the CPU quota of the tree
     cpu_weight: int = 100  # equal shares between concurrent gradings (cgroup v2 scale; v1 x 10.24)
 
@@ -63,6 +70,9 @@ class TimeLimits:
     probe_seconds: float = 300.0  # one call of a student function or one fetch
     judge_seconds: float = 900.0  # every probe and every check of one submission together
     cleanup_seconds: float = 10.0  # ending the tree's processes after grading
+    # How often the watchdog samples a tree that no control group bounds: a tree allocating
+    # 1 GB/s overshoots its memory limit by at most this many GB.
+    watch_seconds: float = 0.5
 
     def cell_budget(self, reference_seconds: float | None) -> float:
         """Seconds one student cell may run, from its reference cell's time (None: no reference)."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
 
 from autograder.course.assignments import get_assignment
+from autograder.limits import LOCAL, IntakeLimits, TimeLimits
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -31,6 +32,12 @@ HONEST_LIGHT_CELLS = [
     "total_params = 717210",
 ]
 HONEST_LIGHT_SCORE = 7.0
+# Short limits for the hostile notebooks: an endless cell costs 20 s, not 10 minutes.
+ATTACK_PROFILE = replace(
+    LOCAL,
+    time=TimeLimits(cell_seconds=20, cell_floor_seconds=20, notebook_seconds=180, probe_seconds=60),
+    intake=IntakeLimits(output_bytes=1024**2),
+)
 
 
 @dataclass(frozen=True)
@@ -71,14 +78,17 @@ def honest_light_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
-def build_attack(path: Path, target: Path) -> Path:
-    """The honest light notebook with the attack's cells before or after its answers."""
+def build_attack(path: Path, target: Path, *more: Path) -> Path:
+    """The honest light notebook with the attack's cells before or after its answers (and the
+    cells of `more` attacks after them)."""
     notebook = honest_light_notebook()
     attack_cells = [nbformat.v4.new_code_cell(c.strip()) for c in path.read_text().split("# %%")[1:]]
     if header(path, "position") == "start":
         notebook.cells = notebook.cells[:1] + attack_cells + notebook.cells[1:]
     else:
         notebook.cells += attack_cells
+    for other in more:
+        notebook.cells += [nbformat.v4.new_code_cell(c.strip()) for c in other.read_text().split("# %%")[1:]]
     nbformat.write(notebook, target)
     return target
 

@@ -1,7 +1,9 @@
 """Hostile and broken submissions through the real engine: real kernel, real sandbox.
 
 Each case must end in a valid results.json, a score no higher than the honest one, a clear
-message, no process left behind, and nothing of the hidden tests in what the student sees.
+message, nothing of the grading left behind (its processes, files, control groups), and nothing
+of the hidden tests in what the student sees. Attacks marked `# also: no-namespace` run a second
+time without bubblewrap (as on Gradescope's Docker containers).
 """
 
 from __future__ import annotations
@@ -18,26 +20,15 @@ import pytest
 
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.engine import GradingOptions, grade_submission
-from autograder.engine.sandbox import NOBODY, SANDBOX_UIDS, processes_of
-from autograder.limits import LOCAL, IntakeLimits, TimeLimits
 
 from . import broken_files as builders
-from .submissions import HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
+from .leftovers import left_behind
+from .submissions import ATTACK_PROFILE, HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
-
-PROFILE = replace(
-    LOCAL,
-    time=TimeLimits(cell_seconds=20, cell_floor_seconds=20, notebook_seconds=180, probe_seconds=60),
-    intake=IntakeLimits(output_bytes=1024**2),
-)
+PROFILE = ATTACK_PROFILE
 OPTIONS = GradingOptions(MNIST.task(), PROFILE)
 HIDDEN_SNIPPETS = ["def test_", "assert ", "717210", "223978", "0.965"]
-
-
-def sandbox_processes() -> list[int]:
-    """Processes of any sandbox user that are still alive."""
-    return processes_of({*SANDBOX_UIDS, NOBODY})
 
 
 def check_result(result, out_dir: Path) -> tuple[dict, str]:
@@ -52,8 +43,23 @@ def check_result(result, out_dir: Path) -> tuple[dict, str]:
     seen = document["output"] + "\n" + "\n".join(t["output"] for t in document["tests"])
     for snippet in HIDDEN_SNIPPETS:
         assert snippet not in seen, f"student-visible output contains {snippet!r}"
-    assert sandbox_processes() == [], "a process of the submission outlived grading"
+    assert left_behind(result.containment) == [], "something of the submission outlived grading"
     return document, seen
+
+
+def check_limit(result, limit: str | None) -> None:
+    """`# limit: memory|disk|cpu`: that protection applied, and where it is a limit, it held."""
+    if limit is None:
+        return
+    record, tree = result.containment, PROFILE.tree
+    assert record.protections[limit] != "none", record.note()
+    if limit == "memory":
+        acted = record.oom_kills > 0 or any("memory" in hit for hit in record.limit_hits)
+        assert acted, f"the memory limit never acted: {record.note()}"
+        if record.protections["memory"].startswith("cgroup"):
+            assert record.peak_memory_bytes <= tree.tree_memory_bytes, record.note()
+    if limit == "disk" and record.protections["disk"].startswith("tmpfs"):
+        assert record.disk_used_bytes <= tree.disk_bytes, record.note()
 
 
 @pytest.fixture
@@ -64,7 +70,7 @@ def loopback_listener():
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     for port in range(40000, 40100):
         try:
-            server.bind(("127.0.0.1", port))
+            server.bind(("0.0.0.0", port))  # every address of the host, loopback included
             break
         except OSError:
             continue
@@ -95,12 +101,14 @@ def test_honest_light_notebook_scores_its_answers(tmp_path):
     assert result.status == "graded" and result.score == HONEST_LIGHT_SCORE
 
 
-@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
-def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
+def check_attack(attack: Path, tmp_path: Path, options: GradingOptions) -> tuple:
+    """Grade the attack; check its headers' expectations; return the result and the student's text."""
     submission = build_attack(attack, tmp_path / f"{attack.stem}.ipynb")
-    options = GradingOptions(ASSIGNMENTS[header(attack, "assignment") or MNIST.name].task(), PROFILE)
+    if header(attack, "assignment"):
+        options = replace(options, task=ASSIGNMENTS[header(attack, "assignment")].task())
     result = grade_submission(submission, tmp_path / "out", options)
     _, seen = check_result(result, tmp_path / "out")
+    check_limit(result, header(attack, "limit"))
     expected = header(attack, "score")
     if expected == "honest":
         assert result.score == HONEST_LIGHT_SCORE, seen
@@ -115,8 +123,24 @@ def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
         assert re.search(header(attack, "message"), seen), seen
     if header(attack, "absent"):
         assert not re.search(header(attack, "absent"), seen), seen
-    assert loopback_listener == [], "the sandbox reached a listener on the host's loopback"
     assert not Path("/tmp/autograder-pickle-pwned").exists()
+    return result, seen
+
+
+@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
+def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
+    check_attack(attack, tmp_path, OPTIONS)
+    assert loopback_listener == [], "the sandbox reached a listener on the host"
+
+
+@pytest.mark.parametrize("attack", [a for a in attacks() if header(a, "also") == "no-namespace"], ids=lambda p: p.stem)
+def test_attack_without_namespaces(attack, tmp_path, loopback_listener, monkeypatch):
+    """The no-namespace path (Gradescope's Docker): control group, capped folder and seccomp still hold."""
+    monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)
+    result, _ = check_attack(attack, tmp_path, GradingOptions(MNIST.task(), PROFILE, require_sandbox=False))
+    assert result.containment.protections["network"] == "seccomp", result.containment.note()
+    assert result.containment.protections["system calls"] == "seccomp", result.containment.note()
+    assert loopback_listener == [], "the kernel reached a listener on the host"
 
 
 @pytest.mark.parametrize("builder", list(builders.CASES), ids=lambda b: b.__name__)

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..limits import IntakeLimits, Profile
 from . import wire
-from .sandbox import SandboxSpec, UidLease, command_prefix, end_user_processes, prepare_host_folders
+from .containment import Containment
+from .sandbox import SandboxSpec, UidLease, command_prefix, interpreter, prepare_host_folders
 
 
 @dataclass
@@ -71,7 +72,7 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_prefix: list[str] = []
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        kernel = [interpreter(), "-m", "ipykernel_launcher", "-f", self.connection_file]
         return [*self.sandbox_prefix, *kernel]
 
     def client(self, **kwargs: Any) -> Any:
@@ -151,16 +152,20 @@ class SandboxedKernel:
 
     def __init__(self, spec_factory, files: dict[str, Path | nbformat.NotebookNode], profile: Profile) -> None:
         self.lease = UidLease()
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
-        self.root.chmod(0o755)
-        self.workdir, self.ipc, self.requests = self.root / "work", self.root / "ipc", self.root / "requests"
+        try:  # the grading's folder (a capped tmpfs where possible) and control group: see containment.py
+            self.containment = Containment(profile.tree, profile.time, self.lease.uid)
+        except BaseException:
+            self.lease.release()
+            raise
+        box = self.containment
+        self.root, self.workdir, self.ipc, self.requests = box.root, box.workdir, box.ipc, box.requests
         try:
-            self.spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
+            spec: SandboxSpec = spec_factory(self.workdir, self.ipc, self.requests, self.lease.uid)
+            self.spec = replace(spec, **box.sandbox_fields(spec.isolated))
             prepare_host_folders(self.spec)
             self._copy_in(files)
         except BaseException:
-            self.lease.release()
-            shutil.rmtree(self.root, ignore_errors=True)
+            self._release()
             raise
         self.limits, self.intake = profile.time, profile.intake
         self.zmq_context = limited_context(self.intake)
@@ -213,6 +218,8 @@ class SandboxedKernel:
             self._context.__enter__()
         finally:
             self.log.started()
+        process = getattr(self.km.provisioner, "process", None)
+        self.containment.started(process.pid if process is not None else None)  # before any student code
 
     def _stop_kernel(self) -> None:
         run_sync(self.km.shutdown_kernel)(now=True)
@@ -228,10 +235,14 @@ class SandboxedKernel:
                 self._context.__exit__(None, None, None)
         except Exception:
             pass
-        end_user_processes(self.spec.uid)  # daemons, fork bombs: nothing outlives grading
         self.zmq_context.destroy(linger=0)
+        self._release()
+
+    def _release(self) -> None:
+        """End every process of the tree, remove its files and group (never raises), free the uid."""
+        self.containment.close()
+        self.containment.released()
         self.lease.release()
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> SandboxedKernel:
         return self

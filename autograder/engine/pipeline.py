@@ -160,7 +160,8 @@ class LiveSubmission:
         if not isolated:
             who = "an unprivileged user" if can_drop_user() else "the grader's own user"
             self.result.instructor_notes.append(
-                f"Graded WITHOUT a sandbox (no usable bubblewrap): resource limits only, as {who}."
+                f"Graded WITHOUT a sandbox (no usable bubblewrap): no namespaces, the kernel ran as {who}; "
+                "the containment line below says what bounded it."
             )
         if task.prepare_judge is not None:
             task.prepare_judge()  # while the notebook runs, the grader gets its test data ready
@@ -185,15 +186,24 @@ class LiveSubmission:
             self.result.status, lines = summarize_execution(report, cells, limits)
             self.result.summary += lines
         except BaseException:
-            self.kernel.close()
+            self._close()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.kernel is not None:
-            self.kernel.close()
-            if self.kernel.log is not None:
-                self.result.kernel_log = self.kernel.log.text()
+        self._close()
+
+    def _close(self) -> None:
+        """End the kernel's whole tree; say how it was contained, and which limit stopped it."""
+        if self.kernel is None or self.result.containment is not None:
+            return
+        self.kernel.close()
+        if self.kernel.log is not None:
+            self.result.kernel_log = self.kernel.log.text()
+        record = self.kernel.containment.record
+        self.result.containment = record
+        self.result.instructor_notes.append(record.note())
+        self.result.summary += [f"The notebook was stopped: {hit}." for hit in record.limit_hits]
 
     def namespace(self) -> KernelNamespace:
         """A fresh view of the student's globals as the tests see them (probes installed on first use).

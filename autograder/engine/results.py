@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .containment import ContainmentRecord
 
 
 class Status(StrEnum):
@@ -81,6 +85,7 @@ class GradeResult:
     kernel_log: str = ""  # the kernel process's own stderr, capped; for the instructor
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    containment: ContainmentRecord | None = None  # how the kernel's process tree was bounded (None: no kernel ran)
 
     def question_scores(self) -> dict[str, tuple[float, float]]:
         scores: dict[str, tuple[float, float]] = {}

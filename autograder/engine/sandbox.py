@@ -5,7 +5,8 @@ virtual environment, the data folder read-only at /data, its own working folder,
 /tmp, and the folder holding the kernel's IPC sockets. It has its own PID, network (loopback
 only, not the host's), IPC and UTS namespaces, a new session (no terminal to inject into), and
 runs as an unprivileged user when the grader is root. The repository, and so the hidden tests,
-are never mounted.
+are never mounted. What bounds the whole tree (control group, capped filesystem, seccomp
+filter, OOM priority) is containment.py's: its words go first and last in the command line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -42,10 +42,22 @@ class SandboxSpec:
     limits: TreeLimits
     uid: int = NOBODY
     isolated: bool = True  # False: no bubblewrap here and the instructor allowed grading without it
+    # Host folders for /tmp and /dev/shm on the grading's size-capped filesystem (None: bubblewrap's
+    # own tmpfs with --size). Without namespaces, TMPDIR points to tmp_dir.
+    tmp_dir: Path | None = None
+    shm_dir: Path | None = None
+    entry: tuple[str, ...] = ()  # run first, as the grader's user: OOM priority and control group (containment.py)
+    launcher: tuple[str, ...] = ()  # run last, as the sandbox's user, just before the kernel: the seccomp filter
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
+
+
+def interpreter() -> str:
+    """This Python, named through the environment's real folder (the only one bound inside):
+    a worktree may reach the environment through a symbolic link that the sandbox does not have."""
+    return str(Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name)
 
 
 def _python_roots() -> list[Path]:
@@ -87,7 +99,7 @@ def environment(spec: SandboxSpec) -> dict[str, str]:
     threads = str(spec.limits.cores)
     home = "/tmp" if spec.isolated else str(spec.workdir)
     return {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "PATH": f"{Path(interpreter()).parent}:/usr/bin:/bin",
         "HOME": home,
         "MPLCONFIGDIR": f"{home}/.matplotlib",
         "KERAS_HOME": f"{home}/.keras",
@@ -101,6 +113,7 @@ def environment(spec: SandboxSpec) -> dict[str, str]:
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "LANG": "C.UTF-8",
+        **({"TMPDIR": "/tmp" if spec.isolated else str(spec.tmp_dir)} if spec.tmp_dir else {}),
     }
 
 
@@ -121,7 +134,11 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
     """bwrap ... prlimit ... setpriv ... : put this in front of the kernel's command line."""
     if not spec.isolated:  # no namespaces: resource limits, and the user switch where the interpreter allows it
         args = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in environment(spec).items()), *_limits_args(spec.limits)]
-        return args + (_drop_user(spec.uid) if can_drop_user() else [])
+        return [*spec.entry, *args, *(_drop_user(spec.uid) if can_drop_user() else []), *spec.launcher]
+    return [*spec.entry, *_bwrap_args(spec), *spec.launcher]
+
+
+def _bwrap_args(spec: SandboxSpec) -> list[str]:
     args = [bwrap_path(), "--die-with-parent", "--new-session", *_namespace_args()]
     args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -130,9 +147,12 @@ def command_prefix(spec: SandboxSpec) -> list[str]:
             args += ["--symlink", os.readlink(host), str(host)]
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
-    # tmpfs lives in memory that no rlimit counts: give each a size.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(spec.limits.disk_bytes), "--tmpfs", "/tmp"]
-    args += ["--perms", "1777", "--size", str(spec.limits.shm_bytes), "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    if spec.tmp_dir and spec.shm_dir:  # on the grading's capped filesystem, counted by its control group
+        args += ["--bind", str(spec.tmp_dir), "/tmp", "--bind", str(spec.shm_dir), "/dev/shm"]
+    else:  # tmpfs lives in memory that no rlimit counts: give each a size.
+        args += ["--perms", "1777", "--size", str(spec.limits.disk_bytes), "--tmpfs", "/tmp"]
+        args += ["--perms", "1777", "--size", str(spec.limits.shm_bytes), "--tmpfs", "/dev/shm"]
     mounts = [(root, root, "--ro-bind") for root in _python_roots()]
     mounts += [(spec.data_dir, Path(SANDBOX_DATA), "--ro-bind"), (spec.workdir, Path(SANDBOX_WORKDIR), "--bind")]
     mounts += [(spec.ipc_dir, spec.ipc_dir, "--bind"), (spec.requests_dir, spec.requests_dir, "--ro-bind")]
@@ -180,8 +200,28 @@ def prepare_host_folders(spec: SandboxSpec) -> None:
         folder.chmod(0o755)
 
 
-def processes_of(uids: set[int]) -> list[int]:
-    """PIDs of processes whose real user is one of `uids`."""
+def boot_seconds() -> float:
+    """Now, on the clock process start times are measured by (seconds since boot)."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+def _stat(pid: int | str) -> list[str]:
+    """Fields of /proc/PID/stat after the command name (state, ppid, ...); [] if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text[text.rfind(")") + 2 :].split()
+
+
+def start_time(pid: int) -> float | None:
+    """When process `pid` started, in boot_seconds(); None if it is gone."""
+    fields = _stat(pid)
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK") if len(fields) > 19 else None
+
+
+def processes_of(uids: set[int], started_before: float | None = None) -> list[int]:
+    """PIDs of processes whose real user is one of `uids` (started before `started_before`, if given)."""
     pids = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -189,7 +229,10 @@ def processes_of(uids: set[int]) -> list[int]:
         except (OSError, StopIteration):
             continue
         if int(uid_line.split()[1]) in uids:
-            pids.append(int(status.parent.name))
+            pid = int(status.parent.name)
+            started = start_time(pid)
+            if started_before is None or (started is not None and started <= started_before):
+                pids.append(pid)
     return pids
 
 
@@ -197,23 +240,21 @@ def user_processes(uid: int) -> list[int]:
     return processes_of({uid})
 
 
-def end_user_processes(uid: int, timeout: float = 10.0) -> list[int]:
-    """Kill every process of the sandbox's user and wait until they are gone; returns survivors.
-
-    The PID namespace already dies with the kernel; this makes the end certain and immediate.
-    Only for a uid reserved for one sandbox at a time (the grader runs as root).
-    """
-    if os.geteuid() != 0 or uid == 0:
-        return []
-    deadline = time.monotonic() + timeout
-    while (pids := user_processes(uid)) and time.monotonic() < deadline:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
-    return user_processes(uid)
+def tree_of(pid: int, started: float | None) -> list[int]:
+    """`pid` and its descendants, if `pid` is still the process that started at `started`."""
+    if started is None or start_time(pid) != started:
+        return []  # gone, or the number now belongs to someone else's process
+    children: dict[int, list[int]] = {}
+    for folder in Path("/proc").glob("[0-9]*"):
+        fields = _stat(folder.name)
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(folder.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending += children.get(current, [])
+    return tree
 
 
 class UidLease:

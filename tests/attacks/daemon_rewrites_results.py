@@ -1,4 +1,5 @@
 # Start a daemon in its own session that keeps rewriting results files after the notebook ends.
+# also: no-namespace
 # %%
 import subprocess, sys
 daemon = r'''

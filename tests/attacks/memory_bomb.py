@@ -1,4 +1,5 @@
 # Allocate far more memory than allowed (the memory limit turns it into a MemoryError).
 # score: honest
+# also: no-namespace
 # %%
 hog = [bytearray(512 * 1024**2) for _ in range(64)]
