@@ -14,6 +14,7 @@ to instructors, and it does not hide the student's total).
 from __future__ import annotations
 
 import json
+import os
 import platform
 import tempfile
 import traceback
@@ -67,8 +68,8 @@ def container_profile(container: int | None) -> Profile:
     return replace(GRADESCOPE, tree=replace(GRADESCOPE.tree, tree_memory_bytes=memory, process_memory_bytes=memory))
 
 
-def sandbox_path(profile: Profile, data_dir: Path | None) -> tuple[str, bool]:
-    """How the kernel will run here, in words, and whether that is bubblewrap.
+def sandbox_path(profile: Profile, data_dir: Path | None) -> str:
+    """How the kernel will run here, in words for the instructor.
 
     The same probe, with the same arguments, as the engine's own choice between bubblewrap
     and the no-namespace path; this one also keeps the reason for the instructor.
@@ -77,10 +78,11 @@ def sandbox_path(profile: Profile, data_dir: Path | None) -> tuple[str, bool]:
         check_available(profile.tree, data_dir)
     except SandboxUnavailable as reason:
         user = "an unprivileged uid" if can_drop_user() else "the grader's own user"
-        return f"NO bubblewrap (resource limits and {user} only): {reason}", False
+        return f"NO bubblewrap (resource limits and {user} only): {reason}"
     except Exception as error:  # the engine's own probe will meet it too and record a grader failure
-        return f"the sandbox probe failed: {type(error).__name__}: {error}", False
-    return f"bubblewrap, own namespaces and an unprivileged uid: {describe()}", True
+        return f"the sandbox probe failed: {type(error).__name__}: {error}"
+    user = "an unprivileged uid" if os.geteuid() == 0 else "the grader's own uid"
+    return f"bubblewrap, own namespaces and {user}: {describe()}"
 
 
 def _environment() -> str:
@@ -127,7 +129,7 @@ def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
     container = container_memory()
     profile = container_profile(container)
     task = assignment.task()
-    sandbox, _ = sandbox_path(profile, task.data_dir)
+    sandbox = sandbox_path(profile, task.data_dir)
     with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
         try:
             submitted = _submitted_file(root / "submission", assignment.notebook_name)
