@@ -97,7 +97,8 @@ def graded_tests(results: dict) -> list[dict]:
 
 def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
     names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
-    assert {"setup.sh", "run_autograder", "requirements.lock", "otter_config.json", "data/mnist.npz"} <= names
+    needed = {"setup.sh", "run_autograder", "requirements.lock", "grading-requirements.txt", "otter_config.json"}
+    assert needed | {"data/mnist.npz", "autograder/gradescope/lock.py"} <= names
     assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
     assert not any("solution" in n and n.endswith(".ipynb") for n in names)
     assert not any("fashion" in n for n in names), "one assignment per zip"
