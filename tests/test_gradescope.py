@@ -18,12 +18,18 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
-from autograder.course.paths import AUTOGRADER
+from autograder.course.paths import AUTOGRADER, REPO
 from autograder.engine.sandbox import NOBODY
-from autograder.gradescope.container import kernel_memory_limit
+from autograder.gradescope import lock
+from autograder.gradescope.container import RECORD_NAME, kernel_memory_limit
+from autograder.gradescope.package import GRADING_REQUIREMENTS as GRADING
 from autograder.gradescope.package import build_gradescope_zip
 
 from . import broken_files as builders
@@ -33,6 +39,7 @@ MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]
+LOCK = REPO / "requirements.lock"
 
 
 class ZipShelf(dict):
@@ -65,17 +72,35 @@ def gradescope_root(zip_path: Path, root: Path) -> Path:
 
 
 def run_autograder(root: Path) -> dict:
+    """Run the zip's run_autograder; results.json must be valid and carry the instructors' grading record."""
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
     done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
+    record = grading_record(results)
+    assert record["output"] in done.stdout, "the record is also in the instructor-only standard output"
+    assert "sandbox: bubblewrap" in record["output"], record["output"]  # this machine has bubblewrap
     return results
+
+
+def grading_record(results: dict) -> dict:
+    """The one informational test for instructors: no points, never shown to students."""
+    records = [t for t in results["tests"] if t["name"] == RECORD_NAME]
+    assert len(records) == 1 and records[0]["visibility"] == "hidden"
+    assert "score" not in records[0] and "max_score" not in records[0]
+    assert results.get("stdout_visibility", "hidden") == "hidden"
+    return records[0]
+
+
+def graded_tests(results: dict) -> list[dict]:
+    return [t for t in results["tests"] if t["name"] != RECORD_NAME]
 
 
 def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
     names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
-    assert {"setup.sh", "run_autograder", "requirements.lock", "otter_config.json", "data/mnist.npz"} <= names
+    needed = {"setup.sh", "run_autograder", "requirements.lock", "grading-requirements.txt", "otter_config.json"}
+    assert needed | {"data/mnist.npz", "autograder/gradescope/lock.py"} <= names
     assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
     assert not any("solution" in n and n.endswith(".ipynb") for n in names)
     assert not any("fashion" in n for n in names), "one assignment per zip"
@@ -107,9 +132,11 @@ def test_reference_gets_full_marks(zips, tmp_path, assignment):
     root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
     shutil.copy2(assignment.solution, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
-    failed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
-    assert failed == [] and results["score"] == pytest.approx(sum(t["max_score"] for t in results["tests"]), abs=1e-3)
+    failed = [(t["name"], t["output"]) for t in graded_tests(results) if t["score"] < t["max_score"]]
+    assert failed == [] and results["score"] == pytest.approx(sum(t["max_score"] for t in graded_tests(results)), abs=1e-3)
     assert results["score"] == 18
+    record = grading_record(results)["output"]
+    assert grading_record(results)["status"] == "passed" and "status: graded, 18/18" in record, record
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.name)
@@ -117,8 +144,8 @@ def test_blank_notebook_gets_zero(zips, tmp_path, assignment):
     root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
     shutil.copy2(assignment.student_notebook, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
-    assert results["score"] == 0 and len(results["tests"]) > 5
-    assert all(t["output"] for t in results["tests"]), "every check says what went wrong"
+    assert results["score"] == 0 and len(graded_tests(results)) > 5
+    assert all(t["output"] for t in graded_tests(results)), "every check says what went wrong"
 
 
 def renamed_light_notebook(folder: Path) -> None:
@@ -156,6 +183,8 @@ def test_a_grader_that_dies_still_leaves_valid_results(zips, tmp_path):
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
     assert done.returncode == 0 and results["score"] == 0 and "stopped before it could grade" in results["output"]
+    record = grading_record(results)
+    assert record["status"] == "failed" and "exit status 1" in record["output"] and "exit status 1" in done.stdout
 
 
 def test_kernel_memory_fits_the_container():
@@ -164,3 +193,47 @@ def test_kernel_memory_fits_the_container():
     assert kernel_memory_limit(2 * gib) == int(2.5 * gib)  # never below what the lesson needs
     assert kernel_memory_limit(3 * gib) == int(2.5 * gib)  # Gradescope's 3 GB: 0.5 GB left for the grader
     assert kernel_memory_limit(16 * gib) == int(15.5 * gib)
+
+
+def test_a_grader_failure_is_recorded_for_the_instructor(zips, tmp_path):
+    """A bad upload (the shipped dataset damaged after setup): the student reads that the instructor
+    was told, and the instructor finds the cause in the hidden grading record and the output."""
+    root = gradescope_root(zips["mnist_nn"], tmp_path / "autograder")
+    data = root / "source" / "data" / "mnist.npz"
+    data.write_bytes(data.read_bytes()[: 1 << 20])
+    nbformat.write(honest_light_notebook(), root / "submission" / MNIST.notebook_name)
+    results = run_autograder(root)
+    record = grading_record(results)
+    assert results["score"] == 0 and "your instructor has been told" in results["output"]
+    assert record["status"] == "failed" and "status: grader-error" in record["output"]
+    assert "mnist.npz" in record["output"] and "Traceback" in record["output"], record["output"]
+
+
+@pytest.mark.parametrize("image, python", list(lock.SUPPORTED_PYTHONS.items()))
+def test_lock_pins_each_package_once_per_interpreter(image, python):
+    pinned = lock.pins(LOCK.read_text(), python)
+    names = [canonicalize_name(Requirement(line).name) for line in GRADING.read_text().splitlines() if line[:1].isalnum()]
+    assert set(names) <= set(pinned), f"{image}: grading packages without a pin"
+    assert pinned["tensorflow-cpu"] == "2.21.0" and pinned["otter-grader"] == "7.0.0", "one grader on every image"
+    # the releases that need a newer Python than the image has (their own Requires-Python)
+    assert (Version(pinned["numpy"]) >= Version("2.3")) == (Version(python) >= Version("3.11"))
+    assert (pinned["soupsieve"] == "4.1.3") == (Version(python) >= Version("3.11.5"))
+
+
+def test_lock_refuses_what_pip_would_install_twice_or_loosely(tmp_path):
+    with pytest.raises(lock.LockError, match="second pin of numpy"):
+        lock.pins('numpy==2.4.6\nnumpy==2.2.6 ; python_version < "3.11"\n', "3.10.12")
+    with pytest.raises(lock.LockError, match="not one exact pin"):
+        lock.pins("numpy>=2\n")
+    assert lock.pins('numpy==2.4.6 ; python_version >= "3.11"\nnumpy==2.2.6 ; python_version < "3.11"\n', "3.10.12") == {
+        "numpy": "2.2.6"
+    }
+
+
+def test_lock_check_names_what_is_not_pinned():
+    locked = {"numpy": "2.4.6", "keras": "3.15.1"}
+    present = {"numpy": "2.4.6", "keras": "3.12.4", "mutmut": "3.8.1", "pip": "26.3"}
+    assert lock.differences(locked, present) == [
+        "keras 3.12.4 is installed, the lock pins 3.15.1",
+        "mutmut 3.8.1 is installed but not pinned",
+    ]

@@ -13,8 +13,6 @@ import queue
 import secrets
 import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence

@@ -128,7 +128,7 @@ def _spec_factory(options: GradingOptions):
 
     isolated = True
     try:
-        check_available()
+        check_available(options.profile.tree, options.task.data_dir)  # the very options the kernel gets
     except SandboxUnavailable as unavailable:
         if options.require_sandbox:
             raise

@@ -12,10 +12,13 @@ filter, OOM priority) is containment.py's: its words go first and last in the co
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,18 +76,85 @@ def _ancestors(path: Path) -> list[Path]:
     return [p for p in reversed(path.parents) if p != Path("/")]
 
 
-def check_available() -> None:
-    """Raise SandboxUnavailable with the reason if bubblewrap cannot be used here."""
+def check_available(limits: TreeLimits | None = None, data_dir: Path | None = None) -> None:
+    """Raise SandboxUnavailable with the reason if bubblewrap cannot be used here.
+
+    The probe runs `true` behind the very command prefix a kernel gets (same options, same
+    mounts, same user switch), so an option this bubblewrap lacks or a mount it cannot make
+    fails here, before any student's kernel, and grading takes the no-namespace path instead.
+    """
     if bwrap_path() is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed: install the Debian/Ubuntu package `bubblewrap` "
             "(setup.sh does this as root), or pass --allow-no-sandbox to grade without isolation."
         )
-    probe = subprocess.run(
-        [bwrap_path(), *_namespace_args(), "--ro-bind", "/", "/", "true"], capture_output=True, text=True
-    )
+    with tempfile.TemporaryDirectory(prefix="autograder-probe-") as tmp:
+        root = Path(tmp)
+        root.chmod(0o755)
+        spec = SandboxSpec(root / "work", root / "ipc", root / "requests", data_dir or root, limits or TreeLimits())
+        prepare_host_folders(spec)
+        probe = subprocess.run([*command_prefix(spec), "true"], capture_output=True, text=True)
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}")
+        raise SandboxUnavailable(f"{bwrap_version()} cannot start the sandbox here: {probe.stderr.strip()[-500:]}")
+
+
+# -- what the installed bubblewrap can do (Ubuntu 22.04 ships 0.6.1: no --size, no --disable-userns)
+
+
+@functools.cache
+def _bwrap_help(bwrap: str) -> tuple[str, frozenset[str]]:
+    """The version line and the option names of one bubblewrap binary, asked once per process."""
+    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
+    usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True)
+    return version or "bubblewrap", frozenset(re.findall(r"^\s*(--[a-z0-9-]+)", usage.stdout + usage.stderr, re.M))
+
+
+def bwrap_supports(option: str) -> bool:
+    """Whether the installed bubblewrap accepts `option` (as listed by `bwrap --help`)."""
+    path = bwrap_path()
+    return path is not None and option in _bwrap_help(path)[1]
+
+
+def bwrap_version() -> str:
+    path = bwrap_path()
+    return _bwrap_help(path)[0] if path else "no bubblewrap"
+
+
+def scratch_folders(spec: SandboxSpec) -> dict[str, Path]:
+    """Host folders for the sandbox's /tmp and /dev/shm, or none where bubblewrap makes sized tmpfs.
+
+    On the grading's capped filesystem (containment.py) they are folders there, bounded with it.
+    Without --size (bubblewrap < 0.7) a tmpfs would be unbounded memory; /tmp and /dev/shm are
+    then folders beside the working folder, so whatever bounds the working folder bounds them.
+    """
+    if not spec.isolated:
+        return {}
+    if spec.tmp_dir and spec.shm_dir:  # on the grading's capped filesystem, counted by its control group
+        return {"/tmp": spec.tmp_dir, "/dev/shm": spec.shm_dir}
+    if bwrap_supports("--size"):
+        return {}
+    return {"/tmp": spec.workdir.with_name("tmp"), "/dev/shm": spec.workdir.with_name("shm")}
+
+
+def _scratch_args(spec: SandboxSpec) -> list[str]:
+    folders = scratch_folders(spec)
+    if folders:
+        return [arg for target, host in folders.items() for arg in ("--bind", str(host), target)]
+    # tmpfs lives in memory that no rlimit counts: give each a size.
+    return [
+        *("--perms", "1777", "--size", str(spec.limits.disk_bytes), "--tmpfs", "/tmp"),
+        *("--perms", "1777", "--size", str(spec.limits.shm_bytes), "--tmpfs", "/dev/shm"),
+    ]
+
+
+def describe() -> str:
+    """One line for the instructor: which bubblewrap, and what it could not do here."""
+    if bwrap_path() is None:
+        return "no bubblewrap installed"
+    lacking = [option for option in ("--size", "--disable-userns") if not bwrap_supports(option)]
+    if "--size" in lacking:
+        return f"{bwrap_version()} (no --size: /tmp and /dev/shm are folders beside the working folder)"
+    return bwrap_version() + (f" (lacks {', '.join(lacking)})" if lacking else "")
 
 
 def _namespace_args() -> list[str]:
@@ -147,12 +217,7 @@ def _bwrap_args(spec: SandboxSpec) -> list[str]:
             args += ["--symlink", os.readlink(host), str(host)]
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    if spec.tmp_dir and spec.shm_dir:  # on the grading's capped filesystem, counted by its control group
-        args += ["--bind", str(spec.tmp_dir), "/tmp", "--bind", str(spec.shm_dir), "/dev/shm"]
-    else:  # tmpfs lives in memory that no rlimit counts: give each a size.
-        args += ["--perms", "1777", "--size", str(spec.limits.disk_bytes), "--tmpfs", "/tmp"]
-        args += ["--perms", "1777", "--size", str(spec.limits.shm_bytes), "--tmpfs", "/dev/shm"]
+    args += ["--proc", "/proc", "--dev", "/dev", *_scratch_args(spec)]
     mounts = [(root, root, "--ro-bind") for root in _python_roots()]
     mounts += [(spec.data_dir, Path(SANDBOX_DATA), "--ro-bind"), (spec.workdir, Path(SANDBOX_WORKDIR), "--bind")]
     mounts += [(spec.ipc_dir, spec.ipc_dir, "--bind"), (spec.requests_dir, spec.requests_dir, "--ro-bind")]
@@ -193,7 +258,7 @@ def can_drop_user() -> bool:
 
 def prepare_host_folders(spec: SandboxSpec) -> None:
     """Give the sandbox's user its working and IPC folders; the requests folder stays the grader's."""
-    for folder in (spec.workdir, spec.ipc_dir, spec.requests_dir):
+    for folder in (spec.workdir, spec.ipc_dir, spec.requests_dir, *scratch_folders(spec).values()):
         folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0 and folder != spec.requests_dir:
             os.chown(folder, spec.uid, spec.uid)

@@ -5,7 +5,8 @@ when it builds the image (as root, with internet), then for each submission runs
 ``/autograder/run_autograder``, which must leave ``/autograder/results/results.json``.
 
 The zip mirrors this repository's layout (the grading package, the assignment's hidden and
-public tests, the data helper, the verified dataset, the config and the pinned packages),
+public tests, the data helper, the verified dataset, the config, the pinned packages and the
+list of those the grader needs),
 so the grader runs from ``/autograder/source`` unchanged. It holds no solution notebook.
 ``setup.sh`` makes the source folder root-only; the kernel's unprivileged user sees only
 what the sandbox mounts: the dataset (read-only) and copies of the public files.
@@ -22,6 +23,8 @@ from ..course.assignments import Assignment
 from ..course.paths import AUTOGRADER, DATA, DATA_MODULE, OTTER_CONFIG, REPO
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The packages setup.sh installs (top-level names; versions from requirements.lock).
+GRADING_REQUIREMENTS = Path(__file__).parent / "grading-requirements.txt"
 # The parts of the package Gradescope's container runs; batch grading, building and the class
 # report stay home. Hidden tests are added per assignment.
 SHIPPED_PARTS = ("engine", "course", "gradescope")
@@ -75,6 +78,7 @@ def build_gradescope_zip(assignment: Assignment, target: Path) -> Path:
             archive.write(DATA_MODULE, f"solutions/{DATA_MODULE.name}")
             archive.write(OTTER_CONFIG, OTTER_CONFIG.name)
             archive.write(REPO / "requirements.lock", "requirements.lock")
+            archive.write(GRADING_REQUIREMENTS, GRADING_REQUIREMENTS.name)
             archive.write(data_file, f"{DATA.name}/{data_file.name}")
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)

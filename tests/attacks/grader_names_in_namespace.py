@@ -2,7 +2,7 @@
 # (_s, _t, _n, _src, _m, _r, _np, _k, SOURCES, sys, types, name, module, source): the grader's
 # probes and seeding must leave every one of them as the notebook set it.
 # score: honest
-# absent: is not defined
+# absent: NameError|_s. is not defined
 # %%
 import sys, types
 _s, _t, _n, _src, _m, _r, _np, _k = 784, 10, 28, 255.0, "row", 1, np, 717210
