@@ -33,13 +33,15 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.course.paths import REPO
 from autograder.engine import GradingOptions, cgroups, grade_submission
 from autograder.engine.cleanup import remove_tree
 from autograder.limits import GB, LOCAL
 from tests.platforms import grade_on
 from tests.submissions import ATTACKS, build_attack, honest_light_notebook
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 RESULTS = REPO / "benchmarks" / "results"
 AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")

@@ -27,13 +27,15 @@ import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, cgroups, grade_submission
 from autograder.engine.sandbox import _python_roots, interpreter
 from autograder.limits import LOCAL
 
 from .leftovers import left_behind
 from .submissions import ATTACK_PROFILE, build_attack
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 REPO = Path(__file__).resolve().parent.parent
 # Docker's default capability set (moby's oci/caps/defaults.go).

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, cgroups, cleanup, grade_submission, seccomp
 from autograder.engine.containment import CAP_SYS_RESOURCE, Containment, has_capability
 from autograder.engine.sandbox import UidLease, interpreter
@@ -29,6 +29,8 @@ from autograder.limits import LOCAL, MB, TreeLimits
 from .leftovers import left_behind
 from .platforms import PROFILE, REFERENCE, grade_on
 from .submissions import ATTACKS, HONEST_LIGHT_SCORE, honest_light_notebook
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="mounts, control groups and uid changes need root")

@@ -25,7 +25,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.course.assignments import MNIST
+from autograder.course.assignments import get_assignment
 from autograder.course.paths import AUTOGRADER
 from autograder.gradescope.container import RECORD_NAME
 from autograder.gradescope.lock import SUPPORTED_PYTHONS
@@ -33,6 +33,8 @@ from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import GB
 
 from .fresh_root import SUITES, FreshRoot, missing_prerequisites
+
+MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing_prerequisites() is not None, reason=str(missing_prerequisites()))]
 
