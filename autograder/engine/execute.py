@@ -82,6 +82,9 @@ class SandboxKernelManager(AsyncKernelManager):
         super().write_connection_file(**kwargs)
         os.chmod(self.connection_file, 0o644)  # the kernel runs as another user
 
+# The note that ends a notebook's kept output, written by the grader or by the kernel's own cap.
+OUTPUT_TRUNCATED = "[output truncated by the grader]"
+
 
 class CappedClient(NotebookClient):
     """nbclient that stops keeping output past a byte budget (a student may print gigabytes) and keeps no widget state."""
@@ -93,12 +96,15 @@ class CappedClient(NotebookClient):
         """Widget messages are ignored: grading needs none, and nbclient would keep every one."""
 
     def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 (nbclient's signature)
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        if OUTPUT_TRUNCATED in str(content.get("text", ""))[-200:]:  # the kernel's own cap (pipeline.preamble)
+            self.truncated = True
+        size = len(json.dumps(content, default=str))
         self.output_budget -= size
         if self.output_budget < 0:
             if not self.truncated:
                 self.truncated = True
-                outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output truncated by the grader]\n"))
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text=OUTPUT_TRUNCATED + "\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
 

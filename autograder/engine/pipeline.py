@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 
 from ..limits import LOCAL, Profile, TimeLimits
-from .execute import ExecutionReport, SandboxedKernel
+from .execute import OUTPUT_TRUNCATED, ExecutionReport, SandboxedKernel
 from .judge import KernelNamespace, empty_results, judge
 from .load import SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
@@ -62,16 +62,32 @@ class GradingOptions:
     require_unprivileged: bool = False
 
 
-def preamble(seed: int) -> str:
-    """Runs in the kernel before the student's first cell: seed everything, in a namespace of its own."""
+def preamble(seed: int, output_bytes: int) -> str:
+    """Runs in the kernel before the student's first cell, in a namespace of its own: seed
+    everything, and stop printing past the output the grader keeps. The grader's sockets drop a
+    message larger than they accept, so without this an honest 200 MB print would vanish without
+    a word; the cap in the kernel keeps each message small and ends the output with a note."""
     code = (
-        "import random, numpy\n"
+        "import random, sys, numpy\n"
         f"random.seed({seed}); numpy.random.seed({seed})\n"
         "try:\n"
         "    import keras\n"
         f"    keras.utils.set_random_seed({seed})\n"
         "except ImportError:\n"
         "    pass\n"
+        f"left = [{output_bytes}]\n"
+        # ipykernel's stream class sends what its buffers hold (IPython swaps the instances' write)
+        "def capped(cls):\n"
+        "    flush_buffers = cls._flush_buffers\n"
+        "    def capped_flush_buffers(self):\n"
+        "        for parent, data in flush_buffers(self):\n"
+        "            if left[0] > 0:\n"
+        "                left[0] -= len(data)\n"
+        f"                yield parent, data if left[0] >= 0 else data[:left[0]] + '\\n{OUTPUT_TRUNCATED}\\n'\n"
+        "    cls._flush_buffers = capped_flush_buffers\n"
+        "for cls in {type(sys.stdout), type(sys.stderr)}:\n"
+        "    if hasattr(cls, '_flush_buffers'):\n"
+        "        capped(cls)\n"
     )
     return f"__import__('builtins').exec({code!r}, {{}})"
 
@@ -179,7 +195,9 @@ class LiveSubmission:
             cells = list(task.cell_references(self.notebook)) if task.cell_references is not None else []
             limits = self.options.profile.time
             report = self.kernel.execute(
-                self.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "",
+                self.notebook,
+                preamble(seed, self.options.profile.intake.output_bytes),
+                f"{seed_variable} = {seed}" if seed_variable else "",
                 [limits.cell_budget(cell.seconds) for cell in cells],
             )
             stages["execution"] = time.perf_counter() - mark

@@ -1,11 +1,12 @@
 # Three globals the hidden checks read, each an array just under the 128 MB an answer may hold and
-# together just under the 384 MB a grading may take in: every one is accepted, and each stays cached
-# in the grader until the judge ends. While the third is decoded the grader holds the two cached
-# arrays, the third's file bytes and its decoded copy: 4 x 128 MB. The per-grading budget counts the
-# bytes taken in, not what the grader holds at once. Expected: the grader's peak within +500 MB of
-# the honest baseline (benchmarks/grader_memory.py). q5 is lost (total_params is not an int).
-# Measured: the grader peaked at 1,211 MB, +511 MB over the honest light notebook's 700 MB.
-# score: 6
+# together over the 256 MB a grading may take in. The judge fetches the globals its hidden checks
+# read before the first check runs; the third array exhausts the grading's budget, so every later
+# answer is refused with the budget's message (which costs honest answers their points: the
+# message says what to change). The grader holds at most the budget plus one answer's file.
+# Measured: score 1.5 (the public checks that ran before the fetch); the grader's peak stays within
+# +500 MB of the honest light notebook's (benchmarks/grader_memory.py).
+# score: 1.5
+# message: larger than the grader accepts from one notebook
 # %%
 size = 134_000_000 // 8
 total_params = np.ones(size)
