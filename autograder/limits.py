@@ -92,9 +92,10 @@ class IntakeLimits:
     notebook_bytes: int = 64 * MB  # a notebook with outputs cleared is well under 1 MB
     zip_members: int = 500  # a student's zip holds the notebook and a few files
     # The cell outputs the grader keeps (the rest is dropped with a note); plots are ~50 KB each.
+    # The kernel's printing stops there too (pipeline.preamble), with the same note.
     output_bytes: int = 2 * MB
-    # Largest single Jupyter message the grader's sockets accept: a larger one (a 200 MB print)
-    # is dropped by ZeroMQ before it reaches Python. A plot is ~50 KB, a long table well under 1 MB.
+    # Largest single Jupyter message the grader's sockets accept: a larger one (a hostile kernel's
+    # 200 MB message) is dropped by ZeroMQ before it reaches Python. A plot is ~50 KB.
     message_bytes: int = 4 * MB
     # Messages a socket queues before ZeroMQ drops new ones: with message_bytes, at most 256 MB
     # waits in the grader for the one channel read while cells run.

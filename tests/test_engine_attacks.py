@@ -127,13 +127,18 @@ def check_attack(attack: Path, tmp_path: Path, options: GradingOptions) -> tuple
     return result, seen
 
 
-@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
+def marked(paths: list[Path]) -> list:
+    """Attacks as test parameters; a `# slow: why` header leaves one out of the default suite."""
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if header(p, "slow") else []) for p in paths]
+
+
+@pytest.mark.parametrize("attack", marked(attacks()))
 def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     check_attack(attack, tmp_path, OPTIONS)
     assert loopback_listener == [], "the sandbox reached a listener on the host"
 
 
-@pytest.mark.parametrize("attack", [a for a in attacks() if header(a, "also") == "no-namespace"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("attack", marked([a for a in attacks() if header(a, "also") == "no-namespace"]))
 def test_attack_without_namespaces(attack, tmp_path, loopback_listener, monkeypatch):
     """The no-namespace path (Gradescope's Docker): control group, capped folder and seccomp still hold."""
     monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)

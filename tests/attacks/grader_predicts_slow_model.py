@@ -7,6 +7,7 @@
 # the 60 s probe limit of the test profile) use up 600 s of the 900 s judge budget, then q7's
 # predictions run past it: measured, the judge took 1,812 s (one prediction ~1,200 s on a loaded
 # machine) against its 900 s. Every check must end within the judge's time.
+# slow: the grader predicts until its judge deadline (about 16 minutes); grader_predicts_huge_activations covers the batching in the default suite
 # score: 8
 # judge-seconds: 930
 # %%
