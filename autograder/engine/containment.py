@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..limits import TimeLimits, TreeLimits
 from . import cgroups, cleanup, seccomp
-from .sandbox import NOBODY, boot_seconds, interpreter, processes_of, start_time, tree_of
+from .sandbox import NOBODY, boot_seconds, interpreter, parent_of, processes_of, start_time, tree_of
 
 OOM_SCORE_ADJ = 1000  # the kernel's OOM killer picks the submission before the grader or anyone else
 CAP_SYS_RESOURCE = 24
@@ -328,6 +328,30 @@ class Containment:
             time.sleep(0.02)
         return self.tree()
 
+    def end_background(self) -> int:
+        """After the last cell, end every process of the tree but the kernel (and the sandbox's own
+        processes above it): the checks talk to the kernel alone, and a process left running (a fork
+        bomb at the pids limit, busy loops) would slow every probe. Processes are stopped before they
+        are killed, so a fork bomb cannot outrun the sweep. Returns how many were ended."""
+        kernel = _kernel_process(self.tree())
+        if kernel is None:
+            return 0
+        keep = {kernel, *_ancestors(kernel, set(self.tree()))}
+        stopped: set[int] = set()
+        deadline = time.monotonic() + self.times.cleanup_seconds
+        while time.monotonic() < deadline:
+            fresh = [pid for pid in self.tree() if pid not in keep and pid not in stopped]
+            if not fresh:
+                break
+            for pid in fresh:
+                _signal(pid, signal.SIGSTOP)
+            stopped.update(fresh)
+        for pid in stopped:
+            _signal(pid, signal.SIGKILL)
+        if stopped:
+            self.record.details.append(f"{len(stopped)} background processes ended after the last cell")
+        return len(stopped)
+
     # -- the end
 
     def close(self) -> None:
@@ -391,3 +415,35 @@ def _read_text(path: Path) -> str:
 def _read_int(path: str) -> int | None:
     text = _read_text(Path(path)).strip()
     return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kernel_process(pids: list[int]) -> int | None:
+    """The kernel among a tree's processes: the earliest started `python -m ipykernel_launcher` (a
+    later process that copies its command line starts later; a kernel that hides its own only
+    loses; bubblewrap's processes name it only further down their command lines)."""
+    kernels = []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        started = start_time(pid)
+        if command.split(b"\0")[1:3] == [b"-m", b"ipykernel_launcher"] and started is not None:
+            kernels.append((started, pid))
+    return min(kernels)[1] if kernels else None
+
+
+def _ancestors(pid: int, tree: set[int]) -> list[int]:
+    """The processes of `tree` above `pid` (bubblewrap's own, which the kernel lives in)."""
+    found = []
+    while (parent := parent_of(pid)) is not None and parent in tree and parent not in found:
+        found.append(parent)
+        pid = parent
+    return found

@@ -48,6 +48,7 @@ class ExecutionReport:
     cells: list[CellOutcome] = field(default_factory=list)
     output_truncated: bool = False
     kernel_alive: bool = True
+    background_ended: int = 0  # processes the notebook left running, ended after its last cell
 
     def first(self, status: str) -> CellOutcome | None:
         return next((c for c in self.cells if c.status == status), None)
@@ -315,6 +316,7 @@ class SandboxedKernel:
             report.kernel_alive = report.cells[-1].status != "died" and self.alive
         report.output_truncated = self.client.truncated
         self.client.kc.iopub_channel.close()  # nobody reads outputs any more: nothing may queue there
+        report.background_ended = self.containment.end_background()
         return report
 
     def _execute_cell(self, cell, index: int, number: int) -> CellOutcome:

@@ -133,6 +133,11 @@ def summarize_execution(
         lines.append(f"{len(errors)} code cell(s) raised an error: {shown}.")
     if report.output_truncated:
         lines.append("The notebook printed more output than the grader keeps; the rest was dropped.")
+    if report.background_ended:
+        lines.append(
+            f"{report.background_ended} process(es) the notebook started were still running after its last cell "
+            "and were ended: the checks talk to the notebook's kernel alone."
+        )
     return status, lines
 
 

@@ -279,6 +279,12 @@ def _stat(pid: int | str) -> list[str]:
     return text[text.rfind(")") + 2 :].split()
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent of process `pid`; None if it is gone."""
+    fields = _stat(pid)
+    return int(fields[1]) if len(fields) > 1 else None
+
+
 def start_time(pid: int) -> float | None:
     """When process `pid` started, in boot_seconds(); None if it is gone."""
     fields = _stat(pid)
