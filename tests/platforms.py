@@ -76,6 +76,9 @@ def command(platform: str, attacks: list[Path]) -> list[str]:
     if platform == "docker":
         hierarchies = sorted({str(m.point) for m in cgroups.mounts().values()})
         setup += [f"mount -o remount,bind,ro {shlex.quote(point)}" for point in hierarchies]
+        # As the Gradescope zip's lockdown.sh leaves them: the hidden tests readable by root alone.
+        tests, copy = shlex.quote(str(MNIST.hidden_tests)), "/tmp/.hidden-tests"
+        setup += [f"cp -a {tests} {copy}", f"chmod -R go-rwx {copy}", f"mount --bind {copy} {tests}"]
         caps = ",".join(f"+{cap}" for cap in DOCKER_CAPS)
         user = ["/usr/bin/setpriv", f"--bounding-set=-all,{caps}", "--"]
     else:
@@ -106,7 +109,7 @@ def _inside(platform: str, attacks: list[Path]) -> None:
         else:
             notebook = build_attack(attacks[0], Path(folder) / "submission.ipynb", *attacks[1:])
         profile = LOCAL if attacks == [REFERENCE] else PROFILE  # the reference trains two networks
-        options = GradingOptions(MNIST.task(), profile, require_sandbox=platform != "docker", require_unprivileged=True)
+        options = GradingOptions(MNIST.task(), profile, require_sandbox=platform != "docker")
         result = grade_submission(notebook, Path(folder) / "out", options)
         notes = (Path(folder) / "out" / "submission" / "instructor_notes.txt").read_text()
     record = result.containment

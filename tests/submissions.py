@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course.assignments import get_assignment
-from autograder.limits import LOCAL, IntakeLimits, TimeLimits
+from autograder.limits import LOCAL, TimeLimits
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -36,7 +36,6 @@ HONEST_LIGHT_SCORE = 7.0
 ATTACK_PROFILE = replace(
     LOCAL,
     time=TimeLimits(cell_seconds=20, cell_floor_seconds=20, notebook_seconds=180, probe_seconds=60),
-    intake=IntakeLimits(output_bytes=1024**2),
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, cgroups, cleanup, grade_submission, seccomp
 from autograder.engine.containment import CAP_SYS_RESOURCE, Containment, has_capability
-from autograder.engine.sandbox import UidLease, interpreter
+from autograder.engine.sandbox import UidLease, interpreter, readable_by_others
 from autograder.limits import LOCAL, MB, TreeLimits
 
 from .leftovers import left_behind
@@ -331,3 +332,21 @@ def test_reference_keeps_full_marks_under_the_filter_on_other_platforms(platform
     assert (graded["status"], graded["score"]) == ("graded", 18.0), graded
     assert graded["containment"]["protections"]["system calls"] == "seccomp", graded["notes"]
     assert graded["left"] == [], graded
+
+
+def test_hidden_tests_readable_by_others_are_noticed():
+    """What keeps the no-namespace path from grading beside hidden tests the kernel could read."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as top:  # pytest's own folders are 0700
+        root, folder = Path(top), Path(top) / "hidden"
+        folder.mkdir()
+        (folder / "q1.py").write_text("secret")
+        root.chmod(0o755)
+        folder.chmod(0o755)
+        (folder / "q1.py").chmod(0o644)
+        assert readable_by_others(folder)
+        (folder / "q1.py").chmod(0o600)
+        folder.chmod(0o711)
+        assert not readable_by_others(folder)
+        folder.chmod(0o755)
+        root.chmod(0o700)
+        assert not readable_by_others(folder)

@@ -9,6 +9,7 @@ time without bubblewrap (as on Gradescope's Docker containers).
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import threading
@@ -23,6 +24,7 @@ from autograder.engine import GradingOptions, grade_submission
 
 from . import broken_files as builders
 from .leftovers import left_behind
+from .platforms import grade_on
 from .submissions import ATTACK_PROFILE, HONEST_LIGHT_SCORE, QUESTIONS, attacks, build_attack, header, honest_light_notebook
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
@@ -138,14 +140,23 @@ def test_attack_cannot_raise_the_score(attack, tmp_path, loopback_listener):
     assert loopback_listener == [], "the sandbox reached a listener on the host"
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="the platform emulation needs root")
 @pytest.mark.parametrize("attack", marked([a for a in attacks() if header(a, "also") == "no-namespace"]))
-def test_attack_without_namespaces(attack, tmp_path, loopback_listener, monkeypatch):
-    """The no-namespace path (Gradescope's Docker): control group, capped folder and seccomp still hold."""
-    monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)
-    result, _ = check_attack(attack, tmp_path, GradingOptions(MNIST.task(), PROFILE, require_sandbox=False))
-    assert result.containment.protections["network"] == "seccomp", result.containment.note()
-    assert result.containment.protections["system calls"] == "seccomp", result.containment.note()
-    assert loopback_listener == [], "the kernel reached a listener on the host"
+def test_attack_without_namespaces(attack):
+    """Gradescope's Docker path, emulated for real (tests/platforms.py): no namespaces, no control
+    group, the kernel under an unprivileged uid; the seccomp filter closes the network."""
+    graded = grade_on("docker", [attack])
+    seen, record = "\n".join(graded["summary"]), graded["containment"]
+    assert graded["status"] == (header(attack, "status") or graded["status"]), graded
+    if header(attack, "score") == "honest":
+        assert graded["score"] == HONEST_LIGHT_SCORE, graded
+    assert graded["score"] <= HONEST_LIGHT_SCORE, graded
+    if header(attack, "absent"):
+        assert not re.search(header(attack, "absent"), seen), seen
+    assert record["uid"] is not None, graded["notes"]  # never the grader's own user
+    assert (record["protections"]["network"], record["protections"]["system calls"]) == ("seccomp", "seccomp"), graded["notes"]
+    assert graded["left"] == [], graded
 
 
 @pytest.mark.parametrize("builder", list(builders.CASES), ids=lambda b: b.__name__)
@@ -175,11 +186,21 @@ def test_without_bubblewrap_grading_is_refused_by_default(tmp_path, monkeypatch)
     assert "bubblewrap (bwrap) is not installed" in (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()
 
 
-def test_without_bubblewrap_an_instructor_may_allow_unsandboxed_grading(tmp_path, monkeypatch):
+def test_without_bubblewrap_student_code_never_runs_as_root_or_beside_readable_hidden_tests(tmp_path, monkeypatch):
+    """--allow-no-sandbox grades without namespaces only where the kernel gets an unprivileged uid and
+    cannot read the hidden tests (Gradescope after lockdown.sh: tests/test_containment.py grades there)."""
     monkeypatch.setattr("autograder.engine.sandbox.bwrap_path", lambda: None)
+    monkeypatch.setattr("autograder.engine.pipeline.can_drop_user", lambda: False)
     path = tmp_path / "honest.ipynb"
     nbformat.write(honest_light_notebook(), path)
-    result = grade_submission(path, tmp_path / "out", GradingOptions(MNIST.task(), PROFILE, require_sandbox=False))
+    allowed = GradingOptions(MNIST.task(), PROFILE, require_sandbox=False)
+    result = grade_submission(path, tmp_path / "out", allowed)
     check_result(result, tmp_path / "out")
-    assert result.status == "graded" and result.score == HONEST_LIGHT_SCORE
-    assert "WITHOUT a sandbox" in (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()
+    notes = (tmp_path / "out" / "honest" / "instructor_notes.txt").read_text()
+    if os.geteuid() == 0:
+        assert result.status == "no-sandbox" and "cannot run as an unprivileged user" in notes, notes
+    monkeypatch.setattr("autograder.engine.pipeline.can_drop_user", lambda: True)
+    monkeypatch.setattr("autograder.engine.pipeline.readable_by_others", lambda folder: folder == MNIST.hidden_tests)
+    result = grade_submission(path, tmp_path / "out2", allowed)
+    notes = (tmp_path / "out2" / "honest" / "instructor_notes.txt").read_text()
+    assert result.status == "no-sandbox" and "could read the hidden tests" in notes, notes

@@ -202,6 +202,9 @@ def _limit_memory(group: Cgroup, folder: Path, v2: bool, limits: TreeLimits) -> 
         ok = _write(folder, "memory.limit_in_bytes", size)
         if (folder / "memory.memsw.limit_in_bytes").exists():  # memory + swap: swap cannot extend it
             ok = ok and _write(folder, "memory.memsw.limit_in_bytes", size)
+        # v1 counts socket buffers of TCP (loopback inside the sandbox) only against a limit of their own.
+        if (folder / "memory.kmem.tcp.limit_in_bytes").exists():
+            ok = ok and _write(folder, "memory.kmem.tcp.limit_in_bytes", str(limits.tcp_buffer_bytes))
     if ok:
         group.applied["memory"] = f"cgroup {'v2' if v2 else 'v1'}: {limits.tree_memory_bytes / 1024**3:.1f} GB"
 

@@ -109,8 +109,9 @@ def remove_tree(path: Path) -> None:
 SHARED_WRITABLE = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path("/run/lock"), Path("/dev/mqueue"))
 
 
-def remove_owned_by(uid: int, folders: tuple[Path, ...] = SHARED_WRITABLE) -> list[str]:
-    """Remove the entries of `folders` owned by `uid` (a uid leased to one grading); returns problems."""
+def remove_owned_by(uid: int, since: float, folders: tuple[Path, ...] = SHARED_WRITABLE) -> list[str]:
+    """Remove the entries of `folders` owned by `uid` (a uid leased to one grading) and changed at or
+    after `since` (time.time() when the grading began); returns problems."""
     problems = []
     for folder in folders:
         try:
@@ -119,7 +120,8 @@ def remove_owned_by(uid: int, folders: tuple[Path, ...] = SHARED_WRITABLE) -> li
             continue
         for entry in entries:
             try:
-                if entry.stat(follow_symlinks=False).st_uid == uid:
+                info = entry.stat(follow_symlinks=False)
+                if info.st_uid == uid and info.st_ctime >= since:
                     remove_tree(Path(entry.path))
             except FileNotFoundError:
                 continue

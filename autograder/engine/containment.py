@@ -176,6 +176,7 @@ class Containment:
         self.limits, self.times, self.isolated = limits, times, True  # isolated: see sandbox_fields
         self.uid = uid if uid is not None and uid != NOBODY and os.geteuid() == 0 else None
         self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
+        self.began = time.time()  # files of the uid changed since then are this grading's
         self.box = self.root / "box"  # the submission's own files: working folder, /tmp, /dev/shm
         self.workdir, self.tmp, self.shm = self.box / "work", self.box / "tmp", self.box / "shm"
         # The kernel's answers and sockets: a filesystem of their own, so that a submission that fills
@@ -189,7 +190,11 @@ class Containment:
         self.watchdog: Watchdog | None = None
         self._closed = False
         try:
-            self.root.chmod(0o755)
+            # Only the grading's own uid (by group) may enter: without namespaces, another grading's
+            # kernel would otherwise reach this one's folders and the requests that hold hidden inputs.
+            if self.uid is not None:
+                os.chown(self.root, 0, self.uid)
+            self.root.chmod(0o750 if self.uid is not None else 0o700)
             self._make_folders()
             self.group = self._make_group()
         except BaseException:
@@ -271,8 +276,9 @@ class Containment:
         group = self.group.applied if in_group else {}
         self._record_protections(group, pid)
         memory, processes = "memory" not in group, "pids" not in group
-        # Without a mount namespace the kernel can also write to the machine's shared temporary folders.
-        disk = ([] if self.capped else [self.root]) + ([] if self.isolated else list(cleanup.SHARED_WRITABLE))
+        # The machine's shared temporary folders are not watched without a mount namespace: their
+        # filesystems are everyone's, and another process's files would end an honest grading.
+        disk = [] if self.capped else [self.root]
         if memory or processes or disk:
             self.watchdog = Watchdog(self, memory, processes, disk)
             self.watchdog.start()
@@ -301,7 +307,7 @@ class Containment:
 
     def _disk_mechanism(self) -> str:
         if self.capped:  # without a mount namespace the machine's shared temporary folders are watched too
-            return "tmpfs" if self.isolated else "tmpfs + watchdog"
+            return "tmpfs" if self.isolated else "tmpfs (shared temporary folders unbounded)"
         return "bubblewrap tmpfs + watchdog" if self.isolated else "watchdog"  # bubblewrap's: /tmp and /dev/shm
 
     def tree(self) -> list[int]:
@@ -395,7 +401,7 @@ class Containment:
                 self.record.details.append(f"cleanup: unmounting {folder} failed: {problem}")
         cleanup.remove_tree(self.root)
         if self.uid is not None and not self.isolated:  # without a mount namespace it could write elsewhere
-            self.record.details += cleanup.remove_owned_by(self.uid)
+            self.record.details += cleanup.remove_owned_by(self.uid, self.began)
 
     def _remove_group(self) -> None:
         self.record.details += [f"cleanup: cgroup {left} stayed" for left in self.group.remove(self.times.cleanup_seconds)]

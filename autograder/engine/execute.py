@@ -1,8 +1,9 @@
 """Execute stage: run a notebook cell by cell in a sandboxed Jupyter kernel, then answer probes.
 
-The kernel is started by jupyter_client behind bubblewrap (see sandbox.py) and talks to the
-grader over IPC sockets in a folder bound into the sandbox; nbclient executes the cells. Every
-cell has a time limit, the notebook has a total budget, and captured output has a size cap.
+The kernel is started by jupyter_client behind bubblewrap (see sandbox.py). The grader never
+receives anything from it over ZeroMQ: a relay process of its own with a memory limit (link.py,
+driven by KernelLink) sends the requests and passes back one short line per reply, and nobody
+reads the kernel's output channel. Every cell has a time limit and the notebook a total budget.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import queue
+import resource
 import secrets
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,14 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import zmq
-import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..limits import IntakeLimits, Profile
 from . import wire
@@ -46,7 +44,6 @@ class CellOutcome:
 @dataclass
 class ExecutionReport:
     cells: list[CellOutcome] = field(default_factory=list)
-    output_truncated: bool = False
     kernel_alive: bool = True
     background_ended: int = 0  # processes the notebook left running, ended after its last cell
 
@@ -54,19 +51,12 @@ class ExecutionReport:
         return next((c for c in self.cells if c.status == status), None)
 
 
-class ShellAndOutputClient(AsyncKernelClient):
-    """Only the channels grading reads: shell (replies) and IOPub (outputs, closed after the last cell).
-
-    No stdin (input() is refused), no control and no heartbeat: a channel nobody reads would queue
-    whatever the kernel sends on it.
-    """
-
-    def start_channels(self, shell: bool = True, iopub: bool = True, *args: Any, **kwargs: Any) -> None:
-        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=False, control=False)
+class KernelStopped(Exception):
+    """The kernel (or the relay that talks to it) is gone."""
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel process starts inside the sandbox (async, as nbclient needs)."""
+    """Starts and stops the kernel process inside the sandbox; opens no socket to it (see KernelLink)."""
 
     sandbox_prefix: list[str] = []
 
@@ -74,41 +64,12 @@ class SandboxKernelManager(AsyncKernelManager):
         kernel = [interpreter(), "-m", "ipykernel_launcher", "-f", self.connection_file]
         return [*self.sandbox_prefix, *kernel]
 
-    def client(self, **kwargs: Any) -> Any:
-        """A client whose sockets come from this manager's limited context (jupyter_client would use a shared one)."""
-        settings = {**self.get_connection_info(session=True), "connection_file": self.connection_file, "parent": self}
-        return ShellAndOutputClient(**settings, context=self.context, **kwargs)
+    def _connect_control_socket(self) -> None:
+        """jupyter_client would open a control socket here, which the kernel could flood: interrupts go through the link."""
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
         os.chmod(self.connection_file, 0o644)  # the kernel runs as another user
-
-# The note that ends a notebook's kept output, written by the grader or by the kernel's own cap.
-OUTPUT_TRUNCATED = "[output truncated by the grader]"
-
-
-class CappedClient(NotebookClient):
-    """nbclient that stops keeping output past a byte budget (a student may print gigabytes) and keeps no widget state."""
-
-    output_budget: int = 0
-    truncated: bool = False
-
-    def handle_comm_msg(self, outs, msg, cell_index):  # noqa: ANN001 (nbclient's signature)
-        """Widget messages are ignored: grading needs none, and nbclient would keep every one."""
-
-    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 (nbclient's signature)
-        content = msg.get("content", {})
-        if OUTPUT_TRUNCATED in str(content.get("text", ""))[-200:]:  # the kernel's own cap (pipeline.preamble)
-            self.truncated = True
-        size = len(json.dumps(content, default=str))
-        self.output_budget -= size
-        if self.output_budget < 0:
-            if not self.truncated:
-                self.truncated = True
-                outs.append(nbformat.v4.new_output("stream", name="stderr", text=OUTPUT_TRUNCATED + "\n"))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
-
 
 class KernelLog:
     """The kernel process's own stderr (TensorFlow's start-up lines, crashes), kept up to a cap for the instructor.
@@ -143,13 +104,71 @@ class KernelLog:
         return self._kept.decode("utf-8", errors="replace") + more
 
 
-def limited_context(intake: IntakeLimits) -> zmq.asyncio.Context:
-    """A ZeroMQ context whose sockets refuse oversized messages and queue few: an unread channel stays small."""
-    context = zmq.asyncio.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, intake.message_bytes)
-    context.setsockopt(zmq.RCVHWM, intake.queued_messages)
-    context.setsockopt(zmq.LINGER, 0)
-    return context
+class KernelLink:
+    """The grader's end of the relay (link.py): one JSON line per request out, one per reply back.
+
+    The relay runs under an address-space limit; whatever the kernel sends can at worst end it,
+    and then every request fails as if the kernel had stopped.
+    """
+
+    def __init__(self, connection_file: str, intake: IntakeLimits) -> None:
+        limit = intake.link_memory_bytes
+
+        def bounded() -> None:  # in the relay's process, before it starts
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+        command = [sys.executable, "-I", str(Path(__file__).with_name("link.py")), connection_file,
+                   str(intake.message_bytes), str(intake.queued_messages), str(intake.student_error_chars)]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=bounded
+        )
+        self.answers: queue.Queue = queue.Queue()
+        self._next = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        """Answers are our relay's own short lines; a line past 64 KB or that does not parse ends the link."""
+        assert self.process.stdout is not None
+        try:
+            while line := self.process.stdout.readline(65536):
+                self.answers.put(json.loads(line))
+        except (OSError, ValueError):
+            pass
+        self.answers.put(None)
+
+    def send(self, op: str, **fields: Any) -> int:
+        self._next += 1
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write((json.dumps({"op": op, "id": self._next, **fields}) + "\n").encode())
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            raise KernelStopped("the link to the kernel is gone") from None
+        return self._next
+
+    def wait(self, request: int, timeout: float, alive: Callable[[], bool]) -> dict:
+        """The reply to `request`; TimeoutError after `timeout` s; KernelStopped if the kernel or the link ends."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                answer = self.answers.get(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                if not alive():
+                    raise KernelStopped("the kernel died") from None
+                continue
+            if answer is None:
+                self.answers.put(None)  # stays gone for every later request
+                raise KernelStopped("the link to the kernel is gone")
+            if answer.get("id") == request:
+                return answer
+        raise TimeoutError(f"no reply within {timeout:g} s")
+
+    def close(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        except Exception:
+            pass
 
 
 class SandboxedKernel:
@@ -173,14 +192,13 @@ class SandboxedKernel:
             self._release()
             raise
         self.limits, self.intake = profile.time, profile.intake
-        self.zmq_context = limited_context(self.intake)
-        self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"), context=self.zmq_context)
+        self.km = SandboxKernelManager(transport="ipc", ip=str(self.ipc / "kernel"))
         self.km.sandbox_prefix = command_prefix(self.spec)
         self.km.connection_file = str(self.ipc / "kernel.json")
         self.km._kernel_spec = KernelSpec(
             argv=[], display_name="sandbox", language="python", interrupt_mode="message", env={}
         )
-        self.client: CappedClient | None = None
+        self.link: KernelLink | None = None
         self.log: KernelLog | None = None
 
     def _copy_in(self, files: dict[str, Path | nbformat.NotebookNode]) -> None:
@@ -199,30 +217,23 @@ class SandboxedKernel:
 
     # -- lifecycle
 
-    def start(self, notebook: nbformat.NotebookNode) -> None:
-        self.client = CappedClient(
-            notebook,
-            km=self.km,
-            resources={"metadata": {"path": str(self.workdir)}},  # the kernel's cwd when unsandboxed
-            timeout=self.limits.cell_seconds,
-            allow_errors=True,
-            interrupt_on_timeout=False,
-            startup_timeout=self.limits.kernel_start_seconds,
-            iopub_timeout=self.limits.iopub_idle_seconds,
-            record_timing=False,
-            store_widget_state=False,
-        )
-        self.client.output_budget = self.intake.output_bytes
+    def start(self) -> None:
+        """Start the kernel and its link; returns once the kernel answers (or raises KernelStopped)."""
         # The kernel's own stderr (not the notebook's output) goes to a capped log for the instructor.
         # Its environment is set inside the command (bwrap --clearenv, or env -i): only PATH to start it.
         self.log = KernelLog(self.intake.kernel_log_bytes)
-        self._context = self.client.setup_kernel(
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, stdout=subprocess.DEVNULL, stderr=self.log.write_fd
-        )
         try:
-            self._context.__enter__()
+            run_sync(self.km.start_kernel)(
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                stdout=subprocess.DEVNULL, stderr=self.log.write_fd, cwd=str(self.workdir),
+            )
         finally:
             self.log.started()
+        self.link = KernelLink(self.km.connection_file, self.intake)
+        try:
+            self.link.wait(self.link.send("info"), self.limits.kernel_start_seconds, lambda: self.alive)
+        except TimeoutError:
+            raise KernelStopped(f"the kernel did not answer within {self.limits.kernel_start_seconds:g} s") from None
         process = getattr(self.km.provisioner, "process", None)
         self.containment.started(process.pid if process is not None else None)  # before any student code
 
@@ -235,12 +246,8 @@ class SandboxedKernel:
                 self._stop_kernel()
         except Exception:
             pass
-        try:
-            if self.client is not None:
-                self._context.__exit__(None, None, None)
-        except Exception:
-            pass
-        self.zmq_context.destroy(linger=0)
+        if self.link is not None:
+            self.link.close()
         self._release()
 
     def _release(self) -> None:
@@ -264,26 +271,15 @@ class SandboxedKernel:
 
     # -- execution
 
-    def run_code(self, code: str, timeout: float) -> dict:
-        """Execute grader code and wait for its reply's content (status, ename, ...).
+    def run_code(self, code: str, timeout: float, store_history: bool = False) -> dict:
+        """Execute code and wait for its reply: {"status", and for an error "ename", "evalue"}.
 
-        Its output is left on the IOPub channel, where nbclient discards it by parent id.
+        Raises TimeoutError (the code still runs: interrupt it) or KernelStopped.
         """
-        assert self.client is not None and self.client.kc is not None
-        return run_sync(self._reply)(self.client.kc.execute(code, store_history=False, allow_stdin=False), timeout)
-
-    async def _reply(self, msg_id: str, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                message = await self.client.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
-            except queue.Empty:
-                if not await self.km.is_alive():
-                    raise DeadKernelError("the kernel died") from None
-                continue
-            if message["parent_header"].get("msg_id") == msg_id:
-                return message["content"]
-        raise TimeoutError(f"no reply within {timeout} s")
+        if self.link is None:
+            raise KernelStopped("the kernel was not started")
+        request = self.link.send("execute", code=code, store_history=store_history)
+        return self.link.wait(request, timeout, lambda: self.alive)
 
     def execute(
         self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "", cell_seconds: Sequence[float] = ()
@@ -291,14 +287,13 @@ class SandboxedKernel:
         """Run the preamble, then every code cell (the n-th for at most cell_seconds[n-1]); never raises for student code."""
         report = ExecutionReport()
         started = time.monotonic()
-        assert self.client is not None
         try:
             self.run_code(preamble, timeout=self.limits.kernel_start_seconds)  # it imports Keras
-        except (DeadKernelError, TimeoutError) as exc:
+        except (KernelStopped, TimeoutError) as exc:
             report.kernel_alive = False
             report.cells.append(CellOutcome(0, "died", f"the kernel did not start ({exc})"))
-        code_cells = [(i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
-        for number, (index, cell) in enumerate(code_cells, start=1):
+        code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+        for number, cell in enumerate(code_cells, start=1):
             remaining = self.limits.notebook_seconds - (time.monotonic() - started)
             if remaining <= 0 or not report.kernel_alive:
                 report.cells.append(CellOutcome(number, "skipped"))
@@ -306,38 +301,32 @@ class SandboxedKernel:
             if before_each:  # its own request: the student's cell and line numbers stay as written
                 try:
                     self.run_code(before_each, timeout=self.limits.grader_cell_seconds)
-                except (DeadKernelError, TimeoutError):
+                except (KernelStopped, TimeoutError):
                     report.cells.append(CellOutcome(number, "died", "the kernel stopped responding"))
                     report.kernel_alive = False
                     continue
             limit = cell_seconds[number - 1] if number <= len(cell_seconds) else self.limits.cell_seconds
-            self.client.timeout = int(max(1, min(limit, remaining)))
-            report.cells.append(self._execute_cell(cell, index, number))
+            report.cells.append(self._execute_cell(cell.source, number, max(1.0, min(limit, remaining))))
             report.kernel_alive = report.cells[-1].status != "died" and self.alive
-        report.output_truncated = self.client.truncated
-        self.client.kc.iopub_channel.close()  # nobody reads outputs any more: nothing may queue there
         report.background_ended = self.containment.end_background()
         return report
 
-    def _execute_cell(self, cell, index: int, number: int) -> CellOutcome:
+    def _execute_cell(self, source: str, number: int, seconds: float) -> CellOutcome:
         try:
-            self.client.execute_cell(cell, index)
-        except CellTimeoutError:
-            return CellOutcome(number, "timeout" if self._interrupt() else "died", f"timed out after {self.client.timeout} s")
-        except DeadKernelError:
+            reply = self.run_code(source, timeout=seconds, store_history=True)
+        except TimeoutError:
+            return CellOutcome(number, "timeout" if self._interrupt() else "died", f"timed out after {seconds:.0f} s")
+        except KernelStopped:
             return CellOutcome(number, "died", "the kernel died")
-        except Exception as exc:  # nbclient protocol trouble: treat like a dead kernel
-            self._stop_kernel()
-            return CellOutcome(number, "died", f"{type(exc).__name__}")
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            return CellOutcome(number, "error", f"{errors[0].get('ename', 'Error')}: {str(errors[0].get('evalue', ''))[:300]}")
+        if reply["status"] != "ok":
+            return CellOutcome(number, "error", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')[:300]}")
         return CellOutcome(number, "ok")
 
     def _interrupt(self) -> bool:
         """Interrupt a runaway cell; stop the kernel if it does not come back. True if it is usable."""
         try:
-            run_sync(self.km.interrupt_kernel)()
+            assert self.link is not None
+            self.link.send("interrupt")
             self.run_code("pass", timeout=self.limits.interrupt_seconds)
             return True
         except Exception:
@@ -375,7 +364,7 @@ class SandboxedKernel:
         except TimeoutError:
             self._interrupt()
             raise wire.StudentError(f"it did not finish within {timeout:.0f} s") from None
-        except DeadKernelError:
+        except KernelStopped:
             raise wire.StudentError("the notebook's kernel stopped while the grader was reading its answers") from None
         try:
             return _checked_envelope(read(str(answer)))

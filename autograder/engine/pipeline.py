@@ -18,12 +18,12 @@ import nbformat
 import numpy as np
 
 from ..limits import LOCAL, Profile, TimeLimits
-from .execute import OUTPUT_TRUNCATED, ExecutionReport, SandboxedKernel
+from .execute import ExecutionReport, SandboxedKernel
 from .judge import KernelNamespace, empty_results, judge
 from .load import SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
 from .results import CaseResult, GradeResult, Status, test_name
-from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available
+from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available, readable_by_others
 
 
 @dataclass(frozen=True)
@@ -56,38 +56,21 @@ class GradingTask:
 class GradingOptions:
     task: GradingTask
     profile: Profile = LOCAL
+    # Without bubblewrap, grading is refused unless this is False (--allow-no-sandbox, Gradescope).
+    # Even then student code never runs as root, and never where it could read the hidden tests.
     require_sandbox: bool = True
-    # Without bubblewrap, never run student code as root: on Gradescope the kernel must be able to
-    # switch to an unprivileged user, or grading is refused (the CLI's --allow-no-sandbox is laxer).
-    require_unprivileged: bool = False
 
 
-def preamble(seed: int, output_bytes: int) -> str:
-    """Runs in the kernel before the student's first cell, in a namespace of its own: seed
-    everything, and stop printing past the output the grader keeps. The grader's sockets drop a
-    message larger than they accept, so without this an honest 200 MB print would vanish without
-    a word; the cap in the kernel keeps each message small and ends the output with a note."""
+def preamble(seed: int) -> str:
+    """Runs in the kernel before the student's first cell: seed everything, in a namespace of its own."""
     code = (
-        "import random, sys, numpy\n"
+        "import random, numpy\n"
         f"random.seed({seed}); numpy.random.seed({seed})\n"
         "try:\n"
         "    import keras\n"
         f"    keras.utils.set_random_seed({seed})\n"
         "except ImportError:\n"
         "    pass\n"
-        f"left = [{output_bytes}]\n"
-        # ipykernel's stream class sends what its buffers hold (IPython swaps the instances' write)
-        "def capped(cls):\n"
-        "    flush_buffers = cls._flush_buffers\n"
-        "    def capped_flush_buffers(self):\n"
-        "        for parent, data in flush_buffers(self):\n"
-        "            if left[0] > 0:\n"
-        "                left[0] -= len(data)\n"
-        f"                yield parent, data if left[0] >= 0 else data[:left[0]] + '\\n{OUTPUT_TRUNCATED}\\n'\n"
-        "    cls._flush_buffers = capped_flush_buffers\n"
-        "for cls in {type(sys.stdout), type(sys.stderr)}:\n"
-        "    if hasattr(cls, '_flush_buffers'):\n"
-        "        capped(cls)\n"
     )
     return f"__import__('builtins').exec({code!r}, {{}})"
 
@@ -131,8 +114,6 @@ def summarize_execution(
     if errors:
         shown = ", ".join(f"cell {c.index} ({c.error.splitlines()[0][:80]})" for c in errors[:5])
         lines.append(f"{len(errors)} code cell(s) raised an error: {shown}.")
-    if report.output_truncated:
-        lines.append("The notebook printed more output than the grader keeps; the rest was dropped.")
     if report.background_ended:
         lines.append(
             f"{report.background_ended} process(es) the notebook started were still running after its last cell "
@@ -153,10 +134,16 @@ def _spec_factory(options: GradingOptions):
     except SandboxUnavailable as unavailable:
         if options.require_sandbox:
             raise
-        if options.require_unprivileged and os.geteuid() == 0 and not can_drop_user():
+        if os.geteuid() == 0 and not can_drop_user():
             raise SandboxUnavailable(
                 f"{unavailable}; and the kernel cannot run as an unprivileged user: the Python installation "
                 "or environment is not readable by others (check the umask used by setup.sh)"
+            ) from None
+        if readable_by_others(options.task.tests_dir):
+            raise SandboxUnavailable(
+                f"{unavailable}; and without a sandbox the kernel could read the hidden tests in "
+                f"{options.task.tests_dir.name}/: make them unreadable to other users (chmod -R o-rwx, as the "
+                "Gradescope zip's lockdown.sh does) or install bubblewrap"
             ) from None
         isolated = False
     return make, isolated
@@ -192,7 +179,7 @@ class LiveSubmission:
         mark = time.perf_counter()
         self.kernel = SandboxedKernel(spec_factory, files, self.options.profile)
         try:
-            self.kernel.start(self.notebook)
+            self.kernel.start()
             stages["sandbox start"] = time.perf_counter() - mark
             mark = time.perf_counter()
             config = task.config
@@ -201,7 +188,7 @@ class LiveSubmission:
             limits = self.options.profile.time
             report = self.kernel.execute(
                 self.notebook,
-                preamble(seed, self.options.profile.intake.output_bytes),
+                preamble(seed),
                 f"{seed_variable} = {seed}" if seed_variable else "",
                 [limits.cell_budget(cell.seconds) for cell in cells],
             )

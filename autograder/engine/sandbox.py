@@ -14,8 +14,10 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import pwd
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -250,6 +252,20 @@ def _world_readable(path: Path) -> bool:
     return folders_ok and bool(os.stat(path).st_mode & 0o004)
 
 
+def readable_by_others(folder: Path) -> bool:
+    """Whether a user other than the owner (the kernel's, without a sandbox) could list or read `folder`."""
+    for parent in reversed([folder, *folder.parents]):
+        try:
+            mode = parent.stat().st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IXOTH:
+            return False
+    return bool(folder.stat().st_mode & stat.S_IROTH) or any(
+        p.stat().st_mode & stat.S_IROTH for p in folder.iterdir() if p.is_file()
+    )
+
+
 def can_drop_user() -> bool:
     """Without bubblewrap, root can still run the kernel as an unprivileged user (as on
     Gradescope, where Docker forbids namespaces) if that user can run the interpreter."""
@@ -328,6 +344,15 @@ def tree_of(pid: int, started: float | None) -> list[int]:
     return tree
 
 
+def _has_account(uid: int) -> bool:
+    """Whether `uid` belongs to an account of this machine (its processes and files are not ours)."""
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
+
+
 class UidLease:
     """An unprivileged uid reserved for one sandbox (a lock file held while it lives)."""
 
@@ -343,7 +368,7 @@ class UidLease:
             except BlockingIOError:
                 handle.close()
                 continue
-            if user_processes(uid):  # left over from a grader that was killed: skip it
+            if user_processes(uid) or _has_account(uid):  # a killed grader's leftovers, or a real user's uid
                 handle.close()
                 continue
             self.uid, self._handle = uid, handle

@@ -24,6 +24,7 @@ DENIED = (
     "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
     "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot", "acct", "syslog",
     "quotactl", "quotactl_fd", "iopl", "ioperm", "fanotify_init", "lookup_dcookie", "uselib",
+    "io_setup",  # the machine's pool of AIO events is shared: one grading could take all of it
 )
 # Without an IPC namespace (the no-namespace path) System V objects and message queues would
 # outlive the grading: denied there.
@@ -34,10 +35,15 @@ NAMESPACE_FLAGS = {  # CLONE_NEW*: clone() must not create one; unshare() neithe
 }
 CLONE_NEWTIME = 0x00000080
 AF_UNIX, AF_NETLINK = 1, 16
+# With a network namespace, the families it isolates (AF_UNIX, AF_INET, AF_INET6, AF_NETLINK) stay
+# allowed; every other one is refused: AF_VSOCK reaches the hypervisor whatever the namespace, and
+# the rest are old or rare protocols the lessons never use (families 3-9, 11-15, and 17 upwards).
+OTHER_FAMILIES = (*range(3, 10), *range(11, 16))
+FIRST_RARE_FAMILY = 17
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C  # typing into a terminal the kernel might share
 
 ACT_ALLOW = 0x7FFF0000
-CMP_NE, CMP_EQ, CMP_MASKED_EQ = 1, 4, 7
+CMP_NE, CMP_EQ, CMP_GE, CMP_MASKED_EQ = 1, 4, 5, 7  # libseccomp's scmp_compare
 
 
 def _errno(code: int) -> int:
@@ -70,7 +76,12 @@ def _rules(network):
     rules += [(eperm, "unshare", [(0, CMP_MASKED_EQ, flag, flag)]) for flag in (*NAMESPACE_FLAGS.values(), CLONE_NEWTIME)]
     rules.append((_errno(errno.ENOSYS), "clone3", []))  # its flags are in memory seccomp cannot read: libc falls back to clone
     rules += [(eperm, "ioctl", [(1, CMP_EQ, request, 0)]) for request in (TIOCSTI, TIOCLINUX)]
-    if not network:
+    if network:
+        refused = _errno(errno.EAFNOSUPPORT)
+        for name in ("socket", "socketpair"):
+            rules.append((refused, name, [(0, CMP_GE, FIRST_RARE_FAMILY, 0)]))
+            rules += [(refused, name, [(0, CMP_EQ, family, 0)]) for family in OTHER_FAMILIES]
+    else:
         rules += [(eperm, name, []) for name in DENIED_WITHOUT_NAMESPACES]
         # Netlink says "not supported" rather than "no such family": libzmq (the kernel's sockets)
         # treats that as "no network interfaces" instead of aborting.
