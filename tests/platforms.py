@@ -76,9 +76,10 @@ def command(platform: str, attacks: list[Path]) -> list[str]:
     if platform == "docker":
         hierarchies = sorted({str(m.point) for m in cgroups.mounts().values()})
         setup += [f"mount -o remount,bind,ro {shlex.quote(point)}" for point in hierarchies]
-        # As the Gradescope zip's lockdown.sh leaves them: the hidden tests readable by root alone.
-        tests, copy = shlex.quote(str(MNIST.hidden_tests)), "/tmp/.hidden-tests"
-        setup += [f"cp -a {tests} {copy}", f"chmod -R go-rwx {copy}", f"mount --bind {copy} {tests}"]
+        # As the Gradescope zip's lockdown.sh leaves them: the grader's files readable by root alone.
+        for folder in ("autograder", "solutions"):  # no solutions in a Gradescope zip: closed here too
+            original, copy = shlex.quote(str(REPO / folder)), f"/tmp/.locked-{folder}"
+            setup += [f"cp -a {original} {copy}", f"chmod -R go-rwx {copy}", f"mount --bind {copy} {original}"]
         caps = ",".join(f"+{cap}" for cap in DOCKER_CAPS)
         user = ["/usr/bin/setpriv", f"--bounding-set=-all,{caps}", "--"]
     else:

@@ -245,6 +245,7 @@ def test_an_endless_loop_in_a_light_cell_is_stopped_after_about_the_floor(tiny, 
 # ---------------------------------------------------------------- the lesson's reference under load
 
 
+@pytest.mark.slow  # trains the lesson's networks beside a busy core: over two minutes
 def test_the_lessons_reference_passes_its_time_limits_with_the_other_core_busy(tmp_path):
     """An honest slow run: the MNIST reference, graded while a process of ours keeps one core busy."""
     lesson = get_assignment("mnist_nn")

@@ -200,7 +200,7 @@ def test_without_bubblewrap_student_code_never_runs_as_root_or_beside_readable_h
     if os.geteuid() == 0:
         assert result.status == "no-sandbox" and "cannot run as an unprivileged user" in notes, notes
     monkeypatch.setattr("autograder.engine.pipeline.can_drop_user", lambda: True)
-    monkeypatch.setattr("autograder.engine.pipeline.readable_by_others", lambda folder: folder == MNIST.hidden_tests)
+    monkeypatch.setattr("autograder.engine.pipeline.readable_by_others", lambda folder: folder != MNIST.hidden_tests)
     result = grade_submission(path, tmp_path / "out2", allowed)
     notes = (tmp_path / "out2" / "honest" / "instructor_notes.txt").read_text()
     assert result.status == "no-sandbox" and "could read the hidden tests" in notes, notes

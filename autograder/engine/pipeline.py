@@ -52,6 +52,9 @@ class GradingTask:
     cell_references: Callable[[nbformat.NotebookNode], Sequence[CellReference]] | None = None
 
 
+GRADER_PACKAGE = Path(__file__).resolve().parents[1]  # autograder/: code and hidden tests
+
+
 @dataclass
 class GradingOptions:
     task: GradingTask
@@ -139,10 +142,13 @@ def _spec_factory(options: GradingOptions):
                 f"{unavailable}; and the kernel cannot run as an unprivileged user: the Python installation "
                 "or environment is not readable by others (check the umask used by setup.sh)"
             ) from None
-        if readable_by_others(options.task.tests_dir):
+        # The grading package holds every assignment's hidden tests (and, in a course checkout,
+        # the solutions sit beside it): both must be closed to the kernel's uid.
+        exposed = [f for f in (options.task.tests_dir, GRADER_PACKAGE) if readable_by_others(f)]
+        if exposed:
             raise SandboxUnavailable(
                 f"{unavailable}; and without a sandbox the kernel could read the hidden tests in "
-                f"{options.task.tests_dir.name}/: make them unreadable to other users (chmod -R o-rwx, as the "
+                f"{exposed[0]}: make the grader's files unreadable to other users (chmod -R go-rwx, as the "
                 "Gradescope zip's lockdown.sh does) or install bubblewrap"
             ) from None
         isolated = False

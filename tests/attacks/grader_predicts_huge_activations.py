@@ -6,6 +6,7 @@
 # multiply-adds per input bound neither a batch's activations nor the grader's memory: filters=4096
 # (6.4 M multiply-adds) asks for 12.8 GB per batch. q7's public check passes (a model and a
 # fraction), hence 8.
+# slow: the grader predicts the whole test set in batches of 800 MB of activations (about 3 minutes); the batching and the deadline are also checked in tests/test_wire.py
 # score: 8
 # %%
 import keras
