@@ -1,6 +1,7 @@
 # Replace the grader's probe agent with one that writes hostile answer files: a description
 # nested 100,000 deep, one with a million items, a huge array table, arrays that overlap and run
 # past the end. Each is refused quickly with a message, and the grading ends with a result.
+# slow: the codec's refusals are checked without a kernel in tests/test_wire.py
 # %%
 import sys, json, struct, threading, time
 def hostile(out_path, n):

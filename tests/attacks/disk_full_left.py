@@ -3,6 +3,7 @@
 # score: honest
 # limit: disk
 # also: no-namespace
+# slow: disk_deep_tree covers the capped folder and its cleanup in the default suite
 # %%
 import tempfile
 written = 0

@@ -2,6 +2,7 @@
 # score: honest
 # limit: disk
 # also: no-namespace
+# slow: tests/test_containment.py checks the inode cap of the tmpfs without a kernel
 # %%
 import os
 os.mkdir("many")

@@ -6,6 +6,7 @@
 # of the honest baseline (benchmarks/grader_memory.py), the honest score kept.
 # Measured: the grader peaked at 1,858 MB, +1,158 MB over the honest light notebook's 700 MB.
 # score: honest
+# slow: no output channel is read any more; multipart_message_bypasses_size_cap covers the relay in the default suite
 # %%
 import time
 from IPython.display import display, update_display

@@ -1,4 +1,5 @@
 # Answers whose == is always True and which claim to be ints and arrays.
+# slow: the codec rebuilds exact builtin types (tests/test_wire.py); ndarray_subclass covers it here
 # %%
 class Anything(int):
     def __eq__(self, other): return True

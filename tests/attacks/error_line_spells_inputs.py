@@ -6,6 +6,7 @@
 # after a hidden input arrived is not a bounded value. The checks that raise are lost (q1 two, q3 one).
 # score: 5.5
 # absent: line (255229|68085)
+# slow: error_echoes_inputs covers the hidden phase's redaction in the default suite
 # %%
 def raise_at_line(number):
     exec(compile("\n" * (number - 1) + "raise ValueError('no')", "<ipython-input-0-leak>", "exec"))

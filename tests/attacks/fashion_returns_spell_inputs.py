@@ -7,6 +7,7 @@
 # reprs are shown whole.
 # assignment: fashion_nn
 # absent: 748084838281|1420060|1240075|1790040|1\.9787
+# slow: model_layers_spell_inputs covers numbers that spell inputs in the default suite
 # %%
 def best_epoch(log):
     values = list(log["val_accuracy"])

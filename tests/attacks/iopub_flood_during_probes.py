@@ -1,6 +1,7 @@
 # A background thread that floods the output channel with large messages while the grader reads
 # the answers: nobody reads that channel then, so it must not queue in the grader.
 # score: honest
+# slow: no output channel is read any more; multipart_message_bypasses_size_cap covers the relay in the default suite
 # %%
 import sys, threading, time
 from IPython.display import display

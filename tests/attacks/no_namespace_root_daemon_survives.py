@@ -6,6 +6,7 @@
 # lives on for a minute. Expected: nothing of the submission outlives grading.
 # score: honest
 # also: no-namespace
+# slow: daemon_rewrites_results covers daemons in the default suite
 # %%
 import os, sys, time
 lease = os.stat(".").st_uid  # the working folder belongs to the uid leased for this grading

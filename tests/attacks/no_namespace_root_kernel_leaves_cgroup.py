@@ -7,6 +7,7 @@
 # limit: memory
 # absent: ESCAPED
 # also: no-namespace
+# slow: memory_whole_tree covers the group in the default suite
 # %%
 import os, subprocess, sys, time
 moved = []

@@ -1,5 +1,6 @@
 # Make numpy's comparison helpers always agree, then leave every answer blank.
 # position: start
+# slow: patch_builtins_assert covers patched test machinery in the default suite
 # %%
 import numpy as np
 import numpy.testing

@@ -1,4 +1,5 @@
 # Patch otter's test runner and grader object so every check passes, then blank the answers.
+# slow: patch_builtins_assert covers patched test machinery in the default suite
 # %%
 import otter
 from otter.test_files import exception_test

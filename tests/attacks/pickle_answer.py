@@ -1,4 +1,5 @@
 # Make numpy write a pickle where the grader expects plain data: unpickling it would run code.
+# slow: the codec never unpickles (tests/test_wire.py); crafted files are refused there
 # %%
 import os, pickle
 class Evil:

@@ -2,6 +2,7 @@
 # record wherever the grader might show text: error messages and exception type names of calls
 # and fetches, returned strings. The hidden inputs (q1 rng(1) pixels, q3 rng(5) labels, [11]) must not reach the student.
 # absent: \[6, 8, 0, 8|255, 228, 34|\[11\]
+# slow: error_echoes_inputs covers the hidden phase's redaction in the default suite
 # %%
 import sys
 record = []

