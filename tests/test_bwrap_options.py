@@ -114,5 +114,8 @@ def test_a_bubblewrap_lacking_a_needed_option_is_refused_by_the_probe(old_bwrap,
     nbformat.write(honest_light_notebook(), notebook)
     lax = GradingOptions(MNIST.task(), LOCAL, require_sandbox=False)  # as --allow-no-sandbox (and Gradescope) do
     result = grade_submission(notebook, tmp_path / "out", lax)
-    assert result.status == "graded" and result.score == 7, (result.summary, result.instructor_notes)
-    assert any("WITHOUT a sandbox" in note for note in result.instructor_notes)
+    notes = "\n".join(result.instructor_notes)
+    if result.status == "graded":  # where the kernel can run unprivileged and the hidden tests are closed
+        assert result.score == 7 and "WITHOUT a sandbox" in notes, (result.summary, notes)
+    else:  # here (root, Python under /root, a checkout readable by all): refused, and the reason kept
+        assert result.status == "no-sandbox" and "bubblewrap 0.1.0 cannot start the sandbox here" in notes, notes
