@@ -36,6 +36,7 @@ ATTACKS = {
     "display_updates_bypass_output_cap": "300 display ids, each updated with 3.9 MB",
     "multipart_message_bypasses_size_cap": "3 IOPub messages of 150 frames of 3.9 MB",
     "budget_sized_values_stay_cached": "three 128 MB globals the hidden checks read",
+    "multipart_reply_bomb": "replies of 300 frames of 3.9 MB on the shell channel, to the relay",
 }
 
 CHILD = """

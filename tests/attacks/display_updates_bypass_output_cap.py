@@ -4,7 +4,8 @@
 # nbclient keeps them all in the grader's copy of the notebook. 300 ids x 3.9 MB = 1.2 GB kept by the
 # grader; with 20,000 ids the same cell asks for 78 GB. Expected: the grader's peak within +500 MB
 # of the honest baseline (benchmarks/grader_memory.py), the honest score kept.
-# Measured: the grader peaked at 1,858 MB, +1,158 MB over the honest light notebook's 700 MB.
+# Measured before the relay: the grader peaked at 1,858 MB, +1,158 MB over the honest light notebook's 700 MB.
+# Since the grader reads no output channel (link.py relays replies only): +33 MB.
 # score: honest
 # slow: no output channel is read any more; multipart_message_bypasses_size_cap covers the relay in the default suite
 # %%

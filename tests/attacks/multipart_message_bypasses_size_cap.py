@@ -5,7 +5,8 @@
 # before nbclient looks at the message, and queues up to 64 such messages while it is busy.
 # Expected: the grader's peak within +500 MB of the honest baseline (benchmarks/grader_memory.py),
 # the honest score kept.
-# Measured: the grader peaked at 2,510 MB, +1,810 MB over the honest light notebook's 700 MB.
+# Measured before the relay: the grader peaked at 2,510 MB, +1,810 MB over the honest light notebook's 700 MB.
+# Since the grader reads no output channel (link.py relays replies only): +33 MB.
 # score: honest
 # %%
 import time
