@@ -1,6 +1,6 @@
-# Print 200 MB of output.
+# Print 200 MB of output. The grader reads no output channel at all (engine/link.py), so the
+# notebook's prints cost the grader nothing and the honest answers keep their points.
 # score: honest
-# message: more output than the grader keeps
 # %%
 import sys
 line = "x" * 1023 + "\n"
