@@ -27,6 +27,7 @@ def lost(scores) -> dict[str, str]:
     return {q: f"{s.score}/{s.max_score}" for q, s in scores.items() if s.score < s.max_score}
 
 
+@pytest.mark.slow  # stock otter is only the baseline; the reference trains both networks (~2 minutes)
 def test_reference_solution_gets_full_marks(otter_autograder):
     assert lost(grade(MNIST.solution, otter_autograder)) == {}
 
