@@ -17,7 +17,6 @@ import os
 import pwd
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -253,17 +252,12 @@ def _world_readable(path: Path) -> bool:
 
 
 def readable_by_others(folder: Path) -> bool:
-    """Whether a user other than the owner (the kernel's, without a sandbox) could list or read `folder`."""
-    for parent in reversed([folder, *folder.parents]):
-        try:
-            mode = parent.stat().st_mode
-        except OSError:
-            return False
-        if not mode & stat.S_IXOTH:
-            return False
-    return bool(folder.stat().st_mode & stat.S_IROTH) or any(
-        p.stat().st_mode & stat.S_IROTH for p in folder.iterdir() if p.is_file()
-    )
+    """Whether a user other than the owner (the kernel's, without a sandbox) could list `folder` or
+    read a file in it."""
+    try:
+        return _world_readable(folder) or any(_world_readable(p) for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return False
 
 
 def can_drop_user() -> bool:
