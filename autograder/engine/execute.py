@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import resource
 import secrets
 import shutil
 import subprocess
@@ -112,16 +111,12 @@ class KernelLink:
     """
 
     def __init__(self, connection_file: str, intake: IntakeLimits) -> None:
-        limit = intake.link_memory_bytes
-
-        def bounded() -> None:  # in the relay's process, before it starts
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-        command = [sys.executable, "-I", str(Path(__file__).with_name("link.py")), connection_file,
+        # prlimit (util-linux, which the sandbox needs anyway) rather than a preexec_fn: the grader has
+        # threads, and Python code between fork and exec could deadlock on a lock one of them held.
+        command = ["/usr/bin/prlimit", f"--as={intake.link_memory_bytes}", "--", sys.executable, "-I",
+                   str(Path(__file__).with_name("link.py")), connection_file,
                    str(intake.message_bytes), str(intake.queued_messages), str(intake.student_error_chars)]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=bounded
-        )
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.answers: queue.Queue = queue.Queue()
         self._next = 0
         threading.Thread(target=self._read, daemon=True).start()
