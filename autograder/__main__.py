@@ -11,7 +11,7 @@ from pathlib import Path
 from . import __version__
 from .course.assignments import ASSIGNMENTS, get_assignment
 from .course.data import QUIET_TENSORFLOW
-from .course.paths import REPO
+from .course.paths import LOCK, REPO
 
 for _key, _value in QUIET_TENSORFLOW.items():  # the judge (and each Dask worker) imports Keras
     os.environ.setdefault(_key, _value)
@@ -25,19 +25,36 @@ def selected(args: argparse.Namespace) -> list:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .course.assignments import COURSE
     from .course.build import build
+    from .release.requirements import RequirementsError
+    from .release.student_files import write_student_files
 
     for assignment in selected(args):
         print(f"building {assignment.name} from {assignment.master.name} ...", flush=True)
         build(assignment, execute=not args.no_execute)
         print(f"  {assignment.student_dir}/, {assignment.hidden_tests}/, {assignment.solution.name} regenerated")
+    try:  # the student tree's own files depend on every assignment's notebook
+        written = write_student_files(COURSE, LOCK)
+    except RequirementsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"  {COURSE.students}/: {', '.join(str(p.relative_to(COURSE.students)) for p in written)} regenerated")
     return 0
 
 
 def cmd_check_generated(args: argparse.Namespace) -> int:
+    from .course.assignments import COURSE
     from .course.build import stale_files
+    from .release.requirements import RequirementsError
+    from .release.student_files import stale_student_files
 
     stale = [path for assignment in selected(args) for path in stale_files(assignment)]
+    try:
+        stale += stale_student_files(COURSE, LOCK)
+    except RequirementsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for path in stale:
         print(f"stale: {path}")
     print("generated files are current" if not stale else "run `python -m autograder build` and commit the result")
@@ -178,6 +195,19 @@ def _grade_summary(submissions: list, outcome, outputs) -> int:
               "no-sandbox, each one's instructor_notes.txt) and run the same command again: only these are graded "
               "again.", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from .release.links import LinkError, course_links, render
+
+    notebooks = [f"{a.name}/{a.notebook_name}" for a in ASSIGNMENTS.values()]
+    try:
+        links = course_links(args.repo, args.branch, notebooks, args.hub)
+    except LinkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render(links))
     return 0
 
 
@@ -390,6 +420,17 @@ def main(argv: list[str] | None = None) -> int:
     mutants.add_argument("--quiet", action="store_true", help="no progress bar")
     mutants.set_defaults(func=cmd_mutants)
 
+
+    links = commands.add_parser(
+        "links", help="print the nbgitpuller, Binder and Open-in-Colab links of the published student tree",
+        description="Print the links to hand a class for the student tree published as a git repository (a release, "
+        "see README 'Distributing to students'): the nbgitpuller link of each notebook for your JupyterHub (with "
+        "--hub), the Binder links, and each notebook's Open-in-Colab link (GitHub only).",
+    )
+    links.add_argument("--repo", required=True, metavar="URL", help="the student repository, e.g. https://github.com/OWNER/NAME")
+    links.add_argument("--branch", default="main", help="its branch (default: %(default)s)")
+    links.add_argument("--hub", metavar="URL", help="your JupyterHub's address, e.g. https://hub.example.edu")
+    links.set_defaults(func=cmd_links)
 
     demo = commands.add_parser(
         "demo", help="build each assignment in a temporary folder, then grade its reference and blank notebook"

@@ -8,9 +8,11 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.course.assignments import ASSIGNMENTS
+from autograder.course.assignments import ASSIGNMENTS, COURSE
 from autograder.course.build import stale_files
 from autograder.course.master import question_names, solution_code
+from autograder.course.paths import LOCK
+from autograder.release.student_files import stale_student_files, student_files
 
 from .submissions import MNIST, QUESTIONS
 
@@ -18,6 +20,23 @@ from .submissions import MNIST, QUESTIONS
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_generated_files_are_current(name):
     assert stale_files(ASSIGNMENTS[name]) == [], "run `python -m autograder build` and commit the result"
+
+
+def test_student_tree_files_are_current():
+    """assignment/'s own files (requirements, Binder, README, .gitignore) are what build generates."""
+    assert stale_student_files(COURSE, LOCK) == [], "run `python -m autograder build` and commit the result"
+
+
+def test_staleness_check_notices_an_edited_student_file(tmp_path):
+    tree = tmp_path / "assignment"
+    for relative, text in student_files(COURSE, LOCK).items():
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tree / relative).write_text(text)
+    (tree / "binder" / "postBuild").chmod(0o755)
+    assert stale_student_files(COURSE, LOCK, tree) == []
+    (tree / "requirements.txt").write_text((tree / "requirements.txt").read_text().replace("seaborn==", "seaborn>="))
+    (tree / ".gitignore").unlink()
+    assert stale_student_files(COURSE, LOCK, tree) == [str(tree / "requirements.txt"), str(tree / ".gitignore")]
 
 
 def test_staleness_check_notices_an_edited_test(tmp_path):

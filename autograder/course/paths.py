@@ -11,3 +11,4 @@ DATA = REPO / "data"
 OTTER_CONFIG = REPO / "otter_config.json"
 BUILD = REPO / "build"
 DATA_MODULE = SOLUTIONS / "nn_data.py"
+LOCK = REPO / "requirements.lock"  # the grader's exact versions (gradescope/lock.py reads it)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from importlib.metadata import distributions
 from pathlib import Path
 
-from packaging.markers import default_environment
-from packaging.requirements import Requirement
+from packaging.markers import Marker, default_environment
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -42,24 +43,44 @@ def environment(python_full_version: str | None = None) -> dict[str, str]:
     return env
 
 
-def pins(text: str, python_full_version: str | None = None) -> dict[str, str]:
-    """{canonical name: version} of every line whose marker holds for that Python (default: this one)."""
-    env = environment(python_full_version)
-    chosen: dict[str, str] = {}
+@dataclass(frozen=True)
+class Pin:
+    """One line of the lock: a distribution, its exact version, and the interpreters it is for."""
+
+    name: str  # canonical (PEP 503) name
+    version: str
+    marker: Marker | None  # None: every interpreter
+    line: int
+
+
+def entries(text: str) -> list[Pin]:
+    """Every pin of the lock, in order; LockError for a line that is not one exact pin."""
+    found = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        requirement = Requirement(line)
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as error:
+            raise LockError(f"line {number}: {line!r} is not a requirement ({error})") from None
         exact = [s for s in requirement.specifier if s.operator == "=="]
         if len(exact) != 1 or len(requirement.specifier) != 1:
             raise LockError(f"line {number}: {line!r} is not one exact pin (name==version)")
-        if requirement.marker is not None and not requirement.marker.evaluate(env):
+        found.append(Pin(canonicalize_name(requirement.name), exact[0].version, requirement.marker, number))
+    return found
+
+
+def pins(text: str, python_full_version: str | None = None) -> dict[str, str]:
+    """{canonical name: version} of every line whose marker holds for that Python (default: this one)."""
+    env = environment(python_full_version)
+    chosen: dict[str, str] = {}
+    for pin in entries(text):
+        if pin.marker is not None and not pin.marker.evaluate(env):
             continue
-        name = canonicalize_name(requirement.name)
-        if name in chosen:
-            raise LockError(f"line {number}: a second pin of {name} for Python {env['python_full_version']}")
-        chosen[name] = exact[0].version
+        if pin.name in chosen:
+            raise LockError(f"line {pin.line}: a second pin of {pin.name} for Python {env['python_full_version']}")
+        chosen[pin.name] = pin.version
     return chosen
 
 
