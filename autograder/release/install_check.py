@@ -1,7 +1,7 @@
 """Check that the student requirements install: pip's resolution per platform and Python, from PyPI alone.
 
 ``python -m autograder.release.install_check [REQUIREMENTS]`` asks pip to resolve the student
-requirements for every platform of requirements.PLATFORMS and every Python of ``PYTHONS``, without
+requirements for every platform of requirements.PLATFORMS and each of its Pythons, without
 installing anything (``pip install --dry-run --only-binary=:all: --platform ... --python-version ...``),
 and prints a table. It needs PyPI (metadata only: pip reads each wheel's metadata, not the wheel).
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     text = args.requirements.read_text(encoding="utf-8")
     failed = 0
     for platform in PLATFORMS:
-        for python in args.python or PYTHONS:
+        for python in [p for p in args.python or PYTHONS if p in platform.pythons]:
             result = resolve(text, platform, python)
             shown = {k: result.versions.get(k, "-") for k in ("tensorflow", "tensorflow-cpu", "keras", "numpy")}
             status = "ok" if result.ok else "FAILS: " + result.error.replace("\n", " | ")

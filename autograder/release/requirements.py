@@ -59,6 +59,7 @@ class Platform:
     sys_platform: str
     machine: str  # platform.machine() there
     wheel_platforms: tuple[str, ...]  # for `pip install --platform` (pip does not expand manylinux tags itself)
+    pythons: tuple[str, ...] = STUDENT_PYTHONS  # the Pythons its packages have wheels for
 
     @property
     def condition(self) -> str:
@@ -88,7 +89,7 @@ PLATFORMS = (
     Platform("Linux x86_64", "linux", "x86_64", _manylinux("x86_64")),
     Platform("Linux aarch64 (ARM)", "linux", "aarch64", _manylinux("aarch64")),
     Platform("macOS Apple silicon (M1 and later)", "darwin", "arm64", ("macosx_14_0_arm64",)),
-    Platform("macOS Intel", "darwin", "x86_64", ("macosx_14_0_x86_64",)),
+    Platform("macOS Intel", "darwin", "x86_64", ("macosx_14_0_x86_64",), STUDENT_PYTHONS[:-1]),  # TensorFlow 2.16: 3.12 at most
     Platform("Windows x86_64", "win32", "AMD64", ("win_amd64",)),
 )
 PLATFORM_NAMES = {p.name: p for p in PLATFORMS}

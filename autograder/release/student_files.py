@@ -75,15 +75,15 @@ def platform_table(requirements_text: str) -> str:
     """What each platform installs (TensorFlow, Keras, NumPy), as a Markdown table."""
     first = STUDENT_PYTHONS[0]
     rows = [
-        f"| your computer | TensorFlow | Keras (Python {first} / later) | NumPy (Python {first} / later) |",
-        "|---|---|---|---|",
+        f"| your computer | Python | TensorFlow | Keras (Python {first} / later) | NumPy (Python {first} / later) |",
+        "|---|---|---|---|---|",
     ]
     for platform in PLATFORMS:
         old, new = chosen(requirements_text, platform, first), chosen(requirements_text, platform, STUDENT_PYTHONS[-1])
         tensorflow = _version(new, ("tensorflow", "tensorflow-cpu"))
         keras = f"{_version(old, ('keras',))} / {_version(new, ('keras',))}"
         numpy = f"{_version(old, ('numpy',))} / {_version(new, ('numpy',))}"
-        rows.append(f"| {platform.name} | {tensorflow} | {keras} | {numpy} |")
+        rows.append(f"| {platform.name} | {python_range(platform.pythons)} | {tensorflow} | {keras} | {numpy} |")
     return "\n".join(rows)
 
 
@@ -132,7 +132,7 @@ in which TensorFlow build exists for them:
 
 {platform_table(requirements_text)}
 
-The autograder runs on Linux with {grader.split("|")[2].strip()}. An Intel Mac gets the last
+The autograder runs on Linux with {grader.split("|")[3].strip()}. An Intel Mac gets the last
 TensorFlow made for its processor, with NumPy 1: the notebook's first cell says when your versions
 differ from the autograder's and what that can change (Colab, Binder or the hub have no such
 difference). Other computers (Windows or Linux on other processors) have no TensorFlow to install:
