@@ -11,6 +11,8 @@ the project's ``grade`` must give the export full marks.
 
 The install time and the environment's size are printed (``-s`` shows them) for the README.
 Where this version has the ``release`` command, the folder comes from a real release.
+``STUDENT_VENV=PATH`` keeps the environment at PATH: installed there if missing, reused if present
+(to rerun the notebook part without reinstalling; nothing else changes).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.utils import canonicalize_name
 
 from autograder.course.assignments import COURSE
 from autograder.course.paths import REPO
@@ -79,12 +82,16 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def venv(course, tmp_path_factory):
     """A fresh virtual environment with `pip install -r requirements.txt`, timed and measured."""
-    venv = tmp_path_factory.mktemp("venv") / ".venv"
+    kept = os.environ.get("STUDENT_VENV")
+    venv = Path(kept) if kept else tmp_path_factory.mktemp("venv") / ".venv"
+    if kept and (venv / "bin" / "python").exists():
+        print(f"\nstudent environment: reusing {venv} (STUDENT_VENV)")
+        return venv
     env = student_environment()
     started = time.perf_counter()
     subprocess.run([BASE_PYTHON, "-m", "venv", str(venv)], check=True, env=env, timeout=300)
     done = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--no-cache-dir", "-r", str(course / "requirements.txt")],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-cache-dir", "-r", str(course / "requirements.txt")],
         capture_output=True, text=True, env=env, timeout=INSTALL_TIMEOUT,
     )
     seconds = time.perf_counter() - started
@@ -106,7 +113,7 @@ def executed(course, venv):
                JPY_SESSION_NAME=str(notebook_path), JUPYTER_DATA_DIR=str(course.parent / "jupyter-data"))
     started = time.perf_counter()
     done = subprocess.run(
-        [str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
+        [str(venv / "bin" / "python"), "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
          f"--ExecutePreprocessor.timeout={RUN_TIMEOUT}", "--ExecutePreprocessor.kernel_name=python3", notebook_path.name],
         cwd=folder, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT,
     )
@@ -125,9 +132,9 @@ def output_text(cell) -> str:
 
 
 def test_the_environment_has_the_graders_versions_and_no_grader_only_packages(venv):
-    done = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], capture_output=True, text=True,
-                          env=student_environment(), check=True)
-    installed = {p["name"].lower(): p["version"] for p in json.loads(done.stdout)}
+    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format=json"], capture_output=True,
+                          text=True, env=student_environment(), check=True)
+    installed = {canonicalize_name(p["name"]): p["version"] for p in json.loads(done.stdout)}
     from autograder.course.paths import LOCK
     from autograder.gradescope.lock import pins
 
