@@ -19,7 +19,10 @@ WHEEL = DATA / "downloads" / nn_data.HUB_WHEEL
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
+    """NN_DATA_DIR is the only data folder: the helper's own folder and those above it hold nothing."""
     monkeypatch.setenv("NN_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(nn_data, "HERE", tmp_path / "helper")
+    monkeypatch.setattr(nn_data, "PARENT_LEVELS", 0)
     return tmp_path
 
 
@@ -204,13 +207,25 @@ def test_truncated_gzip_is_refused(data_dir, debian_dir):
         nn_data.fashion_mnist.local_arrays(allow_download=False)
 
 
-def test_corrupted_fashion_npz_is_refused(data_dir):
+def _corrupt_fashion_copy(data_dir):
     arrays = nn_data.read_npz(DATA / "fashion_mnist.npz")
     arrays["x_test"] = arrays["x_test"].copy()
     arrays["x_test"][5, 14, 14] ^= 0x80
     np.savez(data_dir / "fashion_mnist.npz", **arrays)
+
+
+def test_corrupted_fashion_npz_is_refused(data_dir, monkeypatch):
+    _corrupt_fashion_copy(data_dir)
+    monkeypatch.setattr(nn_data, "DEBIAN_FASHION_DIR", data_dir / "not-installed")
     with pytest.raises(nn_data.DataError, match="x_test does not match its pinned SHA-256.*fetch-data"):
         nn_data.fashion_mnist.local_arrays(allow_download=False)
+
+
+def test_a_damaged_copy_is_replaced_from_a_working_source(data_dir, debian_dir):
+    _corrupt_fashion_copy(data_dir)
+    arrays, path = nn_data.fashion_mnist.local_arrays(allow_download=False)
+    assert path == data_dir / "fashion_mnist.npz"
+    nn_data.verify_arrays(nn_data.read_npz(path), str(path), nn_data.FASHION_MNIST)  # the damaged file was rewritten
 
 
 def test_missing_fashion_data_says_how_to_fix(data_dir, monkeypatch):

@@ -11,3 +11,6 @@ DATA = REPO / "data"
 OTTER_CONFIG = REPO / "otter_config.json"
 BUILD = REPO / "build"
 DATA_MODULE = SOLUTIONS / "nn_data.py"
+# The setup cell's logic, shipped beside every student notebook (see release/setup_cell.py).
+SETUP_MODULE = AUTOGRADER / "release" / "student" / "notebook_setup.py"
+LOCK = REPO / "requirements.lock"
