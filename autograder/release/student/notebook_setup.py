@@ -127,7 +127,7 @@ def session_notebook(ip=None) -> Path | None:
         # An absolute path, or one relative to the server's root: try it, then from here, then its name here.
         for candidate in (Path(name), Path.cwd() / name, Path.cwd() / Path(name).name):
             if candidate.suffix == ".ipynb" and candidate.is_file():
-                return candidate
+                return candidate.absolute()
     return None
 
 
@@ -408,6 +408,11 @@ COLAB_SUBMIT = (
 )
 
 
+def _for_otter(path: Path) -> str:
+    """The path otter is given: the bare name for a notebook here (its zip then holds the name alone)."""
+    return path.name if path.absolute().parent == Path.cwd().absolute() else str(path)
+
+
 def grader_class():
     """otter's Notebook with an export that packs the notebook being run (otter is imported only now:
     on Colab it is installed by start())."""
@@ -446,8 +451,7 @@ def grader_class():
                 )
                 return None
             print(f"Exporting {path.name}, the notebook you are running.")
-            here = path.resolve().parent == Path.cwd().resolve()
-            return super().export(path.name if here else str(path), *args, **kwargs)  # the zip holds its name only
+            return super().export(_for_otter(path), *args, **kwargs)
 
     return Grader
 
@@ -482,4 +486,4 @@ def start(assignment: str, course_url: str | None = None, grader_versions: dict[
         )
     if lines:
         print("\n".join(lines))
-    return grader_class()(str(notebook) if notebook else None, assignment)
+    return grader_class()(_for_otter(notebook) if notebook else None, assignment)
