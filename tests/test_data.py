@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import gzip
-import http.server
 import importlib.util
 import itertools
 import pickle
 import shutil
 import sys
-import threading
 import zipfile
 
 import numpy as np
@@ -19,6 +15,8 @@ import pytest
 
 from autograder.course.data import data_module
 from autograder.course.paths import DATA, DATA_MODULE
+
+from .loopback import serving
 
 nn_data = data_module()
 WHEEL = DATA / "downloads" / nn_data.HUB_WHEEL
@@ -312,23 +310,6 @@ def test_students_are_told_what_to_do_in_their_own_terms(tmp_path, student_env):
     helper.AUDIENCE = "instructor"  # what the course's tools set: the same failure in the project's terms
     with pytest.raises(helper.DataError, match="fetch-data"):
         helper.fashion_mnist.local_arrays(allow_download=False)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(folder):
-    """The course's release published on loopback (what a notebook on Colab downloads from)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_published_data_is_downloaded_verified_and_kept(tmp_path, student_env):

@@ -4,15 +4,11 @@ and a real kernel that runs the setup cell with every network call refused."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import sys
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +21,8 @@ from autograder.course.paths import LOCK, SETUP_MODULE
 from autograder.gradescope.lock import pins
 from autograder.release import setup_cell
 from autograder.release.student import notebook_setup
+
+from .loopback import serving
 
 MNIST = get_assignment("mnist_nn")
 COPY_NAMES = ["Copy of mnist_nn.ipynb", "mnist_nn (1).ipynb", "mnist_nn-Copy1.ipynb", "Copy of mnist_nn (2).ipynb",
@@ -206,24 +204,6 @@ def test_a_missing_package_the_notebook_imports_is_named(tmp_path):
 
 
 # ---------------------------------------------------------------- Colab: the course's files from where it is published
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(folder: Path):
-    """A plain HTTP server on loopback (a stand-in for where an instructor publishes the release)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_colab_downloads_the_helper_and_the_public_tests_the_notebook_checks(tmp_path, monkeypatch):

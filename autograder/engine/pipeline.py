@@ -53,6 +53,10 @@ class GradingTask:
     # One CellReference per code cell of a submission, in order (None: every cell gets cell_seconds).
     cell_references: Callable[[nbformat.NotebookNode], Sequence[CellReference]] | None = None
 
+    def expected(self) -> Expected:
+        """What the load stage may ask to choose among several notebooks of a submission."""
+        return Expected(self.notebook_name, self.name, self.identify, self.unanswered)
+
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]  # autograder/: code and hidden tests
 
@@ -260,8 +264,7 @@ def _check_assignment(notebook: nbformat.NotebookNode, path: Path, task: Grading
 
 def _run(path: Path, options: GradingOptions, result: GradeResult) -> None:
     started = time.perf_counter()
-    task = options.task
-    loaded = load_submission(path, Expected(task.notebook_name, task.name, task.identify, task.unanswered))
+    loaded = load_submission(path, options.task.expected())
     _check_assignment(loaded.notebook, path, options.task)
     result.summary += [f"Note: {note}." for note in loaded.notes]
     result.stages["load"] = time.perf_counter() - started
