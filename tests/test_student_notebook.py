@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -159,6 +160,35 @@ def test_unsaved_runs_are_the_runs_whose_code_the_file_does_not_hold(tmp_path):
     assert notebook_setup.unsaved_runs(blank, FakeShell(history=["a = ...", "b = ...", export])) == []
     older_session = _write(tmp_path / "older.ipynb", ["a = 1"], counts=[40])  # saved by a kernel that ran further
     assert notebook_setup.unsaved_runs(older_session, FakeShell(history=["a = 2", export])) == []  # cannot tell: no claim
+
+
+def _export_here(monkeypatch, history: list[str], **kwargs) -> None:
+    """The export cell as the kernel whose inputs were history runs it (in this process, otter's real export)."""
+    shell = FakeShell(history=history)
+    monkeypatch.setattr(notebook_setup, "shell", lambda: shell)
+    notebook_setup.grader_class()(None, "mnist_nn").export(pdf=False, **kwargs)
+
+
+def test_the_export_says_save_first_when_the_file_is_older_than_what_ran(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    _write(tmp_path / "mnist_nn.ipynb", ["a = ...", "grader.export(pdf=False)"], claim="mnist_nn")
+    _export_here(monkeypatch, ["a = 1", "grader.export(pdf=False)"])
+    assert "Save first: mnist_nn.ipynb on disk is older than what you ran (cell 1" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.zip"))
+    _export_here(monkeypatch, ["a = 1", "grader.export(pdf=False)"], unsaved_ok=True)  # the student insists
+    assert "Exporting mnist_nn.ipynb" in capsys.readouterr().out and len(list(tmp_path.glob("*.zip"))) == 1
+
+
+def test_after_save_as_the_export_packs_the_file_that_holds_what_ran(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    started_with = _write(tmp_path / "mnist_nn.ipynb", ["a = ...", "grader.export(pdf=False)"])
+    _write(tmp_path / "mnist_nn (1).ipynb", ["a = 1", "grader.export(pdf=False)"], counts=[1, None])
+    monkeypatch.setenv("JPY_SESSION_NAME", str(started_with))  # Jupyter keeps the name the kernel started with
+    _export_here(monkeypatch, ["a = 1", "grader.export(pdf=False)"])
+    assert "mnist_nn.ipynb is not what you ran; mnist_nn (1).ipynb is" in capsys.readouterr().out
+    [exported] = tmp_path.glob("*.zip")
+    assert exported.name.startswith("mnist_nn (1)_") and "mnist_nn (1).ipynb" in zipfile.ZipFile(exported).namelist()
 
 
 # ---------------------------------------------------------------- the environment check

@@ -443,6 +443,12 @@ def grader_class():
                     )
                     return None
             late = [] if unsaved_ok else unsaved_runs(path)
+            if late and not nb_path:  # e.g. after "Save As": Jupyter still names the file the kernel started with
+                _, candidates = running_notebook(self._assignment)
+                current = [p for p in candidates if p != path and ran_here(p) > 0 and not unsaved_runs(p)]
+                if len(current) == 1:
+                    print(f"{path.name} is not what you ran; {current[0].name} is (saved from this kernel).")
+                    path, late = current[0], []
             if late:
                 print(
                     f"Save first: {path.name} on disk is older than what you ran (cell {late[-1]} ran code that is not "
