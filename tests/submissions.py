@@ -131,14 +131,3 @@ def build_submission(entry: Entry, target: Path) -> Path:
     nbformat.write(notebook, target)
     return target
 
-
-def type_reference_answers(notebook: nbformat.NotebookNode, assignment=MNIST) -> nbformat.NotebookNode:
-    """A student notebook with the reference's answers typed in: each code cell that binds a name is
-    replaced by the reference cell that binds the same first name (the rest, the setup cell included, is kept)."""
-    reference = [c for c in nbformat.read(assignment.solution, as_version=4).cells if c.cell_type == "code"]
-    for cell in notebook.cells:
-        names = top_level_names(cell.source) if cell.cell_type == "code" else []
-        matches = [c for c in reference if names and names[0] in top_level_names(c.source)]
-        if len(matches) == 1:
-            cell.source = matches[0].source
-    return notebook

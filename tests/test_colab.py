@@ -22,7 +22,7 @@ import pytest
 from autograder.course.assignments import get_assignment
 from autograder.release.tree import release
 
-from .submissions import type_reference_answers
+from .reference_answers import with_reference_answers
 
 # ../shared/tools beside the repository (CI's layout), or the workplace's own copy (a worktree's layout)
 _CANDIDATES = [Path(__file__).resolve().parents[2] / "shared" / "tools" / "colab-sim", Path("/work/shared/tools/colab-sim")]
@@ -52,7 +52,7 @@ def test_the_release_runs_on_colab_and_its_download_grades_full_marks(name, tmp_
     published = tmp_path / "release"
     release(published, f"http://127.0.0.1:{port}/", with_data=True)
     assignment = get_assignment(name)
-    student = type_reference_answers(nbformat.read(published / name / f"{name}.ipynb", as_version=4), assignment)
+    student = with_reference_answers(published / name / f"{name}.ipynb", assignment.solution)
     typed = tmp_path / "drive" / f"{name}.ipynb"
     typed.parent.mkdir()
     nbformat.write(student, typed)

@@ -16,7 +16,7 @@ from autograder.course.assignments import get_assignment
 from autograder.engine.load import Expected, SubmissionError, load_submission, notebook_in_folder
 from autograder.gradescope.container import _submitted_file
 
-from .submissions import type_reference_answers
+from .reference_answers import with_reference_answers
 
 MNIST = get_assignment("mnist_nn")
 FASHION = get_assignment("fashion_nn")
@@ -31,8 +31,7 @@ def blank(assignment=MNIST) -> str:
 
 
 def answered(assignment=MNIST) -> str:
-    notebook = type_reference_answers(nbformat.read(assignment.student_notebook, as_version=4), assignment)
-    return nbformat.writes(notebook)
+    return nbformat.writes(with_reference_answers(assignment.student_notebook, assignment.solution))
 
 
 def zipped(path: Path, members: dict[str, str], dates: dict[str, tuple] | None = None) -> Path:

@@ -170,10 +170,15 @@ class Assignment:
         return self.datasets[0]
 
     @property
+    def listed_files(self) -> tuple[Path, ...]:
+        """The files the master lists for students (otter's ``files:``), kept next to it."""
+        return tuple(self.course.solutions / name for name in self.facts.files)
+
+    @property
     def support_files(self) -> tuple[Path, ...]:
-        """The files students get beside their notebook: those the master lists (otter's ``files:``, kept
-        next to it) and the setup cell's module, which every generated notebook imports."""
-        return (*(self.course.solutions / name for name in self.facts.files), SETUP_MODULE)
+        """The files students get beside their notebook: the listed ones and the setup cell's module,
+        which every generated notebook imports (it ships with this package, not with a course)."""
+        return (*self.listed_files, SETUP_MODULE)
 
     def config(self) -> dict:
         """The grading configuration (otter's keys): shared settings plus this assignment's name."""

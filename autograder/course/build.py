@@ -158,7 +158,7 @@ def copy_sources(course: Course, target: Path) -> Course:
     """A copy of the course's sources (masters, their files, the config) in target, sharing its data."""
     (target / "solutions").mkdir(parents=True, exist_ok=True)
     helper = [course.data_module] if course.data_module.exists() else []
-    for path in {p for a in course.assignments().values() for p in (a.master, *a.support_files)} | set(helper):
+    for path in {p for a in course.assignments().values() for p in (a.master, *a.listed_files)} | set(helper):
         shutil.copy2(path, target / "solutions" / path.name)
     shutil.copy2(course.otter_config, target / course.otter_config.name)
     return Course(target, data_dir=course.data)
