@@ -237,6 +237,18 @@ def cmd_build_gradescope(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release.tree import ReleaseError, release
+
+    try:
+        lines = release(args.out, args.url, args.with_data)
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_gradescope_run(args: argparse.Namespace) -> int:
     from .gradescope.container import run_in_container
 
@@ -394,6 +406,23 @@ def main(argv: list[str] | None = None) -> int:
     add_assignment_option(zipped)
     zipped.add_argument("--out", type=Path, metavar="ZIP", help="default: <assignment>-gradescope-autograder.zip")
     zipped.set_defaults(func=cmd_build_gradescope)
+
+    publish = commands.add_parser(
+        "release",
+        help="copy the student tree (assignment/) to a folder ready to publish; --url for Colab, --with-data for the datasets",
+        description="Write the student-only release: every assignment's notebook, data helper and public tests, and the "
+        "student files at the top of assignment/. A non-empty folder is refused unless it holds a previous release, "
+        "which is replaced whole (its .git kept).",
+    )
+    publish.add_argument("--out", type=Path, required=True, help="the folder to write (new, empty, or a previous release)")
+    publish.add_argument(
+        "--url",
+        help="where the folder will be published, served as laid out on disk "
+        "(e.g. https://raw.githubusercontent.com/ORG/REPO/main/): written into each notebook as COURSE_URL, "
+        "from which the notebooks download their files on Colab",
+    )
+    publish.add_argument("--with-data", action="store_true", help="add the verified datasets in data/ (about 40 MB)")
+    publish.set_defaults(func=cmd_release)
 
     run = commands.add_parser("gradescope-run", help="inside Gradescope's container: grade the submission (run_autograder)")
     add_assignment_option(run)

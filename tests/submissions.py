@@ -130,3 +130,4 @@ def build_submission(entry: Entry, target: Path) -> Path:
         matches[0].source = chunk
     nbformat.write(notebook, target)
     return target
+

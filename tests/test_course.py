@@ -34,7 +34,7 @@ def test_the_lessons_are_found_from_their_master_notebooks():
     assert list(course.assignments()) == ["fashion_nn", "mnist_nn"]  # not the *_solution notebooks
     mnist = course.get("mnist_nn")
     assert (mnist.title, mnist.datasets, [p.name for p in mnist.support_files]) == (
-        "MNIST handwritten digits", ("mnist",), ["nn_data.py"]
+        "MNIST handwritten digits", ("mnist",), ["nn_data.py", "notebook_setup.py"]
     )
     assert course.get("fashion_nn").datasets == ("fashion_mnist",)
 

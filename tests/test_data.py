@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import itertools
 import pickle
 import shutil
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 
 from autograder.course.data import data_module
-from autograder.course.paths import DATA
+from autograder.course.paths import DATA, DATA_MODULE
+
+from .loopback import serving
 
 nn_data = data_module()
 WHEEL = DATA / "downloads" / nn_data.HUB_WHEEL
@@ -19,7 +24,10 @@ WHEEL = DATA / "downloads" / nn_data.HUB_WHEEL
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
+    """NN_DATA_DIR is the only data folder: the helper's own folder and those above it hold nothing."""
     monkeypatch.setenv("NN_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(nn_data, "HERE", tmp_path / "helper")
+    monkeypatch.setattr(nn_data, "PARENT_LEVELS", 0)
     return tmp_path
 
 
@@ -204,16 +212,144 @@ def test_truncated_gzip_is_refused(data_dir, debian_dir):
         nn_data.fashion_mnist.local_arrays(allow_download=False)
 
 
-def test_corrupted_fashion_npz_is_refused(data_dir):
+def _corrupt_fashion_copy(data_dir):
     arrays = nn_data.read_npz(DATA / "fashion_mnist.npz")
     arrays["x_test"] = arrays["x_test"].copy()
     arrays["x_test"][5, 14, 14] ^= 0x80
     np.savez(data_dir / "fashion_mnist.npz", **arrays)
+
+
+def test_corrupted_fashion_npz_is_refused(data_dir, monkeypatch):
+    _corrupt_fashion_copy(data_dir)
+    monkeypatch.setattr(nn_data, "DEBIAN_FASHION_DIR", data_dir / "not-installed")
     with pytest.raises(nn_data.DataError, match="x_test does not match its pinned SHA-256.*fetch-data"):
         nn_data.fashion_mnist.local_arrays(allow_download=False)
+
+
+def test_a_damaged_copy_is_replaced_from_a_working_source(data_dir, debian_dir):
+    _corrupt_fashion_copy(data_dir)
+    arrays, path = nn_data.fashion_mnist.local_arrays(allow_download=False)
+    assert path == data_dir / "fashion_mnist.npz"
+    nn_data.verify_arrays(nn_data.read_npz(path), str(path), nn_data.FASHION_MNIST)  # the damaged file was rewritten
 
 
 def test_missing_fashion_data_says_how_to_fix(data_dir, monkeypatch):
     monkeypatch.setattr(nn_data, "DEBIAN_FASHION_DIR", data_dir / "not-installed")
     with pytest.raises(nn_data.DataError, match="Fashion-MNIST not found in .*fetch-data.*apt-get install dataset-fashion-mnist"):
         nn_data.fashion_mnist.local_arrays(allow_download=False)
+
+
+# ---------------------------------------------------------------- on a student's machine: a copy of nn_data beside a notebook
+
+_copies = itertools.count()
+PROJECT_WORDS = ("python -m", "autograder", "apt-get", "setup.sh", "sudo", "as root", "fetch-data")
+
+
+def student_copy(folder, monkeypatch):
+    """nn_data.py copied into folder and imported from there, as a student's notebook imports it
+    (under its own module name: the grader's nn_data stays as it is)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(DATA_MODULE, folder / "nn_data.py")
+    name = f"nn_data_student_copy_{next(_copies)}"
+    spec = importlib.util.spec_from_file_location(name, folder / "nn_data.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "DEBIAN_FASHION_DIR", folder / "no-debian-package")
+    return module
+
+
+@pytest.fixture
+def student_env(monkeypatch):
+    for name in ("NN_DATA_DIR", "NN_DATA_URL", "NN_DATA_AUDIENCE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _link_data(folder, name="mnist.npz"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).symlink_to(DATA / name)
+    return folder / name
+
+
+def test_the_release_and_the_checkout_layouts_find_the_courses_data(tmp_path, student_env):
+    release = student_copy(tmp_path / "release" / "mnist_nn", student_env)  # DIR/<name>/nn_data.py, DIR/data/
+    shipped = _link_data(tmp_path / "release" / "data")
+    assert release.mnist.local_arrays(allow_download=False)[1] == shipped
+    checkout = student_copy(tmp_path / "repo" / "assignment" / "mnist_nn", student_env)  # assignment/<name>/, ./data/
+    ours = _link_data(tmp_path / "repo" / "data")
+    assert checkout.mnist.local_arrays(allow_download=False)[1] == ours
+    assert checkout.data_dirs()[:3] == [tmp_path / "repo" / p / "data" for p in ("assignment/mnist_nn", "assignment", ".")]
+
+
+def test_a_hubs_shared_copy_comes_first_and_a_damaged_copy_is_passed_over(tmp_path, student_env):
+    helper = student_copy(tmp_path / "course" / "mnist_nn", student_env)
+    local = _link_data(tmp_path / "course" / "data")
+    hub = _link_data(tmp_path / "hub")
+    student_env.setenv("NN_DATA_DIR", str(tmp_path / "hub"))
+    assert helper.mnist.local_arrays(allow_download=False)[1] == hub
+    hub.unlink()
+    hub.write_bytes(b"damaged")
+    assert helper.mnist.local_arrays(allow_download=False)[1] == local
+
+
+def test_students_are_told_what_to_do_in_their_own_terms(tmp_path, student_env):
+    helper = student_copy(tmp_path / "laptop" / "mnist_nn", student_env)
+    for dataset in (helper.mnist, helper.fashion_mnist):
+        with pytest.raises(helper.DataError) as missing:
+            dataset.local_arrays(allow_download=False)
+        message = str(missing.value)
+        assert "Check your internet connection" in message and "ask your instructor for the file" in message
+        assert str(tmp_path / "laptop" / "mnist_nn" / "data" / dataset.spec.npz_name) in message
+        assert not [w for w in PROJECT_WORDS if w in message], message
+    (tmp_path / "laptop" / "mnist_nn" / "data").mkdir()
+    (tmp_path / "laptop" / "mnist_nn" / "data" / "mnist.npz").write_bytes(b"half a download")
+    with pytest.raises(helper.DataError, match="not a readable .npz file.*Check your internet connection") as damaged:
+        helper.mnist.local_arrays(allow_download=False)
+    assert not [w for w in PROJECT_WORDS if w in str(damaged.value)]
+    helper.AUDIENCE = "instructor"  # what the course's tools set: the same failure in the project's terms
+    with pytest.raises(helper.DataError, match="fetch-data"):
+        helper.fashion_mnist.local_arrays(allow_download=False)
+
+
+def test_the_published_data_is_downloaded_verified_and_kept(tmp_path, student_env):
+    _link_data(tmp_path / "published" / "data")
+    helper = student_copy(tmp_path / "content", student_env)
+    only_the_url = helper.Dataset(helper.MNIST, [helper.url_source("mnist")])
+    with serving(tmp_path / "published") as url:
+        student_env.setenv("NN_DATA_URL", f"{url}data/")
+        arrays, kept = only_the_url.local_arrays()
+        assert kept == tmp_path / "content" / "data" / "mnist.npz" and np.array_equal(arrays["y_test"][:5], [7, 2, 1, 0, 4])
+        assert sorted(p.name for p in kept.parent.iterdir()) == ["mnist.npz"]  # no partial download left
+        kept.unlink()
+        student_env.setenv("NN_DATA_URL", f"{url}nowhere/")
+        with pytest.raises(helper.DataError, match="downloading it did not work"):
+            only_the_url.local_arrays()
+    assert sorted(p.name for p in kept.parent.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_nn_data_works_with_numpy_1(tmp_path):
+    """Students' environments may hold NumPy 1.x (np._core is NumPy 2's): a venv with NumPy 1.26 converts the
+    MNIST wheel (the unpickler's allow-list) and reads the course's .npz. Needs PyPI (pip install numpy==1.26.4)."""
+    import subprocess
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "numpy==1.26.4"], check=True, timeout=900)
+    folder = tmp_path / "laptop" / "mnist_nn"
+    folder.mkdir(parents=True)
+    shutil.copy2(DATA_MODULE, folder / "nn_data.py")
+    (folder / "data").mkdir()
+    shutil.copy2(WHEEL, folder / "data" / WHEEL.name)
+    script = (
+        "import numpy, nn_data\n"
+        "arrays, path = nn_data.mnist.local_arrays(allow_download=False)\n"
+        "(x, y), _ = nn_data.mnist.load_data()\n"
+        "print(numpy.__version__, path.name, x.shape, int(y[:100].sum()))\n"
+    )
+    done = subprocess.run([str(python), "-c", script], cwd=folder, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    labels = int(nn_data.mnist.load_data()[0][1][:100].sum())
+    assert done.stdout.split() == ["1.26.4", "mnist.npz", "(60000,", "28,", "28)", str(labels)]

@@ -101,6 +101,7 @@ def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
     names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
     needed = {"setup.sh", "run_autograder", "requirements.lock", "grading-requirements.txt", "otter_config.json"}
     assert needed | {"data/mnist.npz", "autograder/gradescope/lock.py"} <= names
+    assert "autograder/release/student/notebook_setup.py" in names  # the notebooks' setup cell imports it
     assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
     assert not any("solution" in n and n.endswith(".ipynb") for n in names)
     assert not any("fashion" in n for n in names), "one assignment per zip"

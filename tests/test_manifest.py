@@ -55,6 +55,7 @@ COSMETIC = [
     ("README.md", "", "\nA sentence of documentation.\n"),
     ("otter_config.json", "\n}", "\n\n}"),  # the same configuration
     ("autograder/hidden_tests/mnist_nn/__pycache__/q1.cpython-311.pyc", "", "stale bytecode"),
+    ("autograder/release/tree.py", "", "\n# how a release is written\n"),
 ]
 # (file, old text, new text, the assignments whose version must change)
 VERDICT = [
@@ -65,6 +66,7 @@ VERDICT = [
     ("autograder/hidden_tests/fashion_nn/q3.py", "", "\n# a hidden test changed\n", {"fashion_nn"}),
     ("assignment/mnist_nn/tests/q2.py", "", "\n# a public test changed\n", {"mnist_nn"}),
     ("solutions/nn_data.py", "", "\n# the data helper changed\n", BOTH),
+    ("autograder/release/student/notebook_setup.py", "", "\n# the notebooks' setup (and copies' names) changed\n", BOTH),
     ("otter_config.json", '"seed": 42', '"seed": 43', BOTH),
     ("requirements.lock", "", "\nnumpy==0.0.1\n", BOTH),
 ]

@@ -53,9 +53,9 @@ def identify_submission(path: Path, file_name: str) -> tuple[Assignment | None, 
 
     readable = False
     problem = ""
-    for assignment in candidates:  # a zip's notebook is picked by the name each assignment expects
+    for assignment in candidates:  # a zip's notebook is picked as each assignment's grading would pick it
         try:
-            notebook = load_submission(path, assignment.notebook_name).notebook
+            notebook = load_submission(path, assignment.task().expected()).notebook
         except SubmissionError as error:
             problem = str(error)
             continue

@@ -30,7 +30,7 @@ import nbformat
 import yaml
 
 from ..engine import GradingTask
-from .paths import REPO
+from .paths import REPO, SETUP_MODULE
 
 CONFIG_MARKER = "# ASSIGNMENT CONFIG"
 METADATA_KEY = "autograder"
@@ -170,9 +170,15 @@ class Assignment:
         return self.datasets[0]
 
     @property
-    def support_files(self) -> tuple[Path, ...]:
-        """The files students get beside their notebook (otter's ``files:``), as kept next to the master."""
+    def listed_files(self) -> tuple[Path, ...]:
+        """The files the master lists for students (otter's ``files:``), kept next to it."""
         return tuple(self.course.solutions / name for name in self.facts.files)
+
+    @property
+    def support_files(self) -> tuple[Path, ...]:
+        """The files students get beside their notebook: the listed ones and the setup cell's module,
+        which every generated notebook imports (it ships with this package, not with a course)."""
+        return (*self.listed_files, SETUP_MODULE)
 
     def config(self) -> dict:
         """The grading configuration (otter's keys): shared settings plus this assignment's name."""
@@ -182,7 +188,7 @@ class Assignment:
         """What the engine needs to grade a submission of this assignment (the only bridge to the engine)."""
         from . import timing
         from .data import prepare_judge_data
-        from .identify import identified_name
+        from .identify import identified_name, unanswered
 
         reference = timing.load(self.cell_times)
         return GradingTask(
@@ -196,6 +202,7 @@ class Assignment:
             prepare_judge=functools.partial(prepare_judge_data, self.course.data_module, self.datasets),
             # The student notebooks it tells apart, not the course: a task names only what its verdicts depend on.
             identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),
+            unanswered=functools.partial(unanswered, student_notebook=self.student_notebook),
             cell_references=None if reference is None else functools.partial(timing.cell_references, reference),
         )
 

@@ -24,9 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 
+from ..release.setup_cell import grader_versions, install_setup_cell
 from . import timing
-from .assignments import METADATA_KEY, Assignment, Course, CourseError, config_cell
+from .assignments import CONFIG_MARKER, METADATA_KEY, Assignment, Course, CourseError, config_cell
+from .paths import LOCK
 
 
 @dataclass
@@ -64,13 +67,15 @@ def _check_datasets(assignment: Assignment) -> None:
 
 
 def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
-    """Run otter assign on a copy of the master whose `generate` block is otter_config.json."""
+    """Run otter assign on a copy of the master whose `generate` block is otter_config.json and whose
+    `files:` are every support file; then put the course's setup cell in place of otter's."""
     _check_datasets(assignment)
     master = nbformat.read(assignment.master, as_version=4)
     config = config_cell(master)
-    config_lines = [line for line in config.source.splitlines() if not line.startswith("generate:")]
-    generate = json.dumps(assignment.config())  # JSON is valid YAML
-    config.source = "\n".join(config_lines + [f"generate: {generate}"])
+    settings = yaml.safe_load(config.source)
+    settings["files"] = [path.name for path in assignment.support_files]
+    settings["generate"] = assignment.config()
+    config.source = f"{CONFIG_MARKER}\n{json.dumps(settings, indent=1)}"  # JSON is valid YAML
     master.metadata[METADATA_KEY] = assignment.facts.as_metadata()  # carried into the generated notebooks
     source = workdir / "source"
     source.mkdir()
@@ -82,7 +87,13 @@ def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
     done = subprocess.run(command, capture_output=True, text=True, env=_environment(assignment.course))
     if done.returncode != 0:
         raise RuntimeError(f"otter assign failed for {assignment.name}:\n{done.stdout}\n{done.stderr}")
-    return OtterOutput(output, assignment)
+    out = OtterOutput(output, assignment)
+    versions = grader_versions(LOCK.read_text(encoding="utf-8"))
+    for path in (out.student / assignment.notebook_name, out.autograder / assignment.notebook_name):
+        notebook = nbformat.read(path, as_version=4)
+        install_setup_cell(notebook, assignment.name, versions)
+        nbformat.write(notebook, path)
+    return out
 
 
 def _environment(course: Course) -> dict[str, str]:
@@ -147,7 +158,7 @@ def copy_sources(course: Course, target: Path) -> Course:
     """A copy of the course's sources (masters, their files, the config) in target, sharing its data."""
     (target / "solutions").mkdir(parents=True, exist_ok=True)
     helper = [course.data_module] if course.data_module.exists() else []
-    for path in {p for a in course.assignments().values() for p in (a.master, *a.support_files)} | set(helper):
+    for path in {p for a in course.assignments().values() for p in (a.master, *a.listed_files)} | set(helper):
         shutil.copy2(path, target / "solutions" / path.name)
     shutil.copy2(course.otter_config, target / course.otter_config.name)
     return Course(target, data_dir=course.data)

@@ -15,23 +15,29 @@ from .paths import DATA, DATA_MODULE
 
 
 def data_module(path: Path = DATA_MODULE) -> ModuleType:
-    """Import a course's nn_data.py (the file the assignments' copies are generated from) as ``nn_data``."""
+    """Import a course's nn_data.py (the file the assignments' copies are generated from) as ``nn_data``.
+
+    Its messages then speak to the instructor (the project's commands), not to a student.
+    """
     if "nn_data" in sys.modules and getattr(sys.modules["nn_data"], "__file__", None) == str(path):
         return sys.modules["nn_data"]
     spec = importlib.util.spec_from_file_location("nn_data", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["nn_data"] = module
     spec.loader.exec_module(module)
+    module.AUDIENCE = INSTRUCTOR_MESSAGES["NN_DATA_AUDIENCE"]
     return module
 
 
 # TensorFlow's C++ start-up lines (oneDNN, CPU features, absl) are noise on an instructor's terminal.
 QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+# nn_data's messages in the instructor's kernels (build, otter) name the project's commands.
+INSTRUCTOR_MESSAGES = {"NN_DATA_AUDIENCE": "instructor"}
 
 
 def kernel_environment(data: Path = DATA) -> dict[str, str]:
-    """Environment for child processes (kernels, otter): the course's data, TensorFlow's C++ logs off."""
-    return {"NN_DATA_DIR": str(data), **QUIET_TENSORFLOW, **os.environ}
+    """Environment for child processes (kernels, otter): the course's data, instructor messages, TensorFlow's C++ logs off."""
+    return {"NN_DATA_DIR": str(data), **INSTRUCTOR_MESSAGES, **QUIET_TENSORFLOW, **os.environ}
 
 
 @functools.cache

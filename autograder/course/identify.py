@@ -1,10 +1,12 @@
 """Which assignment a submitted notebook belongs to.
 
 Evidence, strongest first: the ``otter.assignment_name`` that otter assign writes into every
-student notebook (Jupyter keeps notebook metadata when the student saves); the file's name;
-and, when both are missing, the functions the notebook defines and the questions it checks,
-compared with each assignment's student notebook. A notebook none of these recognise is left
-to the grader that was asked for (``None``).
+student notebook (Jupyter keeps notebook metadata when the student saves); the file's name, or
+the name it had before it was copied (``Copy of mnist_nn.ipynb``, ``mnist_nn (1).ipynb``,
+``mnist_nn-Copy1.ipynb``: the naming rules students' notebooks use themselves, in
+``release/student/notebook_setup.py``); and, when both are missing, the functions the notebook
+defines and the questions it checks, compared with each assignment's student notebook. A notebook
+none of these recognise is left to the grader that was asked for (``None``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..release.student.notebook_setup import assignment_stem
 from .assignments import Assignment
 from .cells import checked_questions, function_names, parsable
 
@@ -51,9 +54,9 @@ def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_not
     claimed = claimed_name(notebook)
     if claimed in by_name:
         return claimed
-    stem = Path(file_name).stem
-    if stem in by_name:
-        return stem
+    for stem in (Path(file_name).stem, assignment_stem(file_name)):
+        if stem in by_name:
+            return stem
     defined = defined_names(notebook)
     scores = []
     for name, path in by_name.items():
@@ -64,6 +67,20 @@ def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_not
     if scores and scores[0][0] >= MIN_OVERLAP and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return scores[0][1]
     return None
+
+
+def unanswered(notebook: nbformat.NotebookNode, student_notebook: Path) -> bool:
+    """True when the notebook's code is exactly the code students were given: nothing was answered."""
+    return _code(notebook) == _distributed_code(student_notebook)
+
+
+def _code(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
+    return tuple(c.source.strip() for c in notebook.cells if c.cell_type == "code" and c.source.strip())
+
+
+@functools.cache
+def _distributed_code(student_notebook: Path) -> tuple[str, ...]:
+    return _code(nbformat.read(student_notebook, as_version=4)) if student_notebook.exists() else ()
 
 
 def identify(notebook: nbformat.NotebookNode, file_name: str, assignments: Iterable[Assignment]) -> Assignment | None:

@@ -12,3 +12,5 @@ OTTER_CONFIG = REPO / "otter_config.json"
 BUILD = REPO / "build"
 DATA_MODULE = SOLUTIONS / "nn_data.py"
 LOCK = REPO / "requirements.lock"  # the grader's exact versions (gradescope/lock.py reads it)
+# The setup cell's logic, shipped beside every student notebook (see release/setup_cell.py).
+SETUP_MODULE = AUTOGRADER / "release" / "student" / "notebook_setup.py"

@@ -20,7 +20,7 @@ import numpy as np
 from ..limits import LOCAL, Profile, TimeLimits
 from .execute import ExecutionReport, SandboxedKernel
 from .judge import KernelNamespace, empty_results, judge
-from .load import SubmissionError, WrongAssignment, load_submission
+from .load import Expected, SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
 from .results import CaseResult, GradeResult, Status, test_name
 from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available, readable_by_others
@@ -48,8 +48,14 @@ class GradingTask:
     prepare_judge: Callable[[], None] | None = None  # readies what the tests import in the grader
     # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
     identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
+    # True for a notebook holding no answer (as distributed): never graded in place of one with answers.
+    unanswered: Callable[[nbformat.NotebookNode], bool] | None = None
     # One CellReference per code cell of a submission, in order (None: every cell gets cell_seconds).
     cell_references: Callable[[nbformat.NotebookNode], Sequence[CellReference]] | None = None
+
+    def expected(self) -> Expected:
+        """What the load stage may ask to choose among several notebooks of a submission."""
+        return Expected(self.notebook_name, self.name, self.identify, self.unanswered)
 
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]  # autograder/: code and hidden tests
@@ -258,7 +264,7 @@ def _check_assignment(notebook: nbformat.NotebookNode, path: Path, task: Grading
 
 def _run(path: Path, options: GradingOptions, result: GradeResult) -> None:
     started = time.perf_counter()
-    loaded = load_submission(path, options.task.notebook_name)
+    loaded = load_submission(path, options.task.expected())
     _check_assignment(loaded.notebook, path, options.task)
     result.summary += [f"Note: {note}." for note in loaded.notes]
     result.stages["load"] = time.perf_counter() - started

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..atomic import write_atomically
 from ..course.assignments import Assignment
-from ..engine.load import notebook_in_folder
+from ..engine.load import notebook_in_folder, pack_folder
 from ..engine.results import GradeResult
 from ..engine.sandbox import SandboxUnavailable, can_drop_user, check_available, describe
 from ..limits import GB, GRADER_MEMORY_BYTES, GRADESCOPE, Profile
@@ -35,9 +35,14 @@ RECORD_NAME = "Grading record (instructors only)"
 RECORDED_PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "otter-grader")
 
 
-def _submitted_file(folder: Path, notebook_name: str) -> Path:
-    """The file to grade among what the student uploaded (a missing one grades as unreadable)."""
-    chosen = notebook_in_folder(folder, notebook_name) if folder.is_dir() else None
+def _submitted_file(folder: Path, notebook_name: str, staging: Path) -> Path:
+    """The file to grade among what the student uploaded (a missing one grades as unreadable). Several
+    notebooks are packed into one zip in staging: the load stage grades the one with answers and says so."""
+    if not folder.is_dir():
+        return folder / notebook_name
+    chosen = notebook_in_folder(folder)
+    if chosen is None and any(p.suffix.lower() == ".ipynb" for p in folder.rglob("*")):
+        return pack_folder(folder, staging / "submission.zip")
     return chosen or folder / notebook_name
 
 
@@ -132,7 +137,7 @@ def run_in_container(assignment: Assignment, root: Path = ROOT) -> Path:
     sandbox = sandbox_path(profile, task.data_dir)
     with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
         try:
-            submitted = _submitted_file(root / "submission", assignment.notebook_name)
+            submitted = _submitted_file(root / "submission", assignment.notebook_name, Path(out))
             # Each submission gets a fresh container; where Docker forbids namespaces, grade with
             # limits and a user switch rather than refusing every student (see README, Gradescope).
             options = GradingOptions(task, profile, require_sandbox=False)

@@ -27,7 +27,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 GRADING_REQUIREMENTS = Path(__file__).parent / "grading-requirements.txt"
 # The parts of the package Gradescope's container runs; batch grading, building and the class
 # report stay home. Hidden tests are added per assignment.
-SHIPPED_PARTS = ("engine", "course", "gradescope")
+SHIPPED_PARTS = ("engine", "course", "gradescope", "release")  # release: the notebooks' setup module and naming rules
 
 
 def _shipped(path: Path) -> bool:
