@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .course.assignments import ASSIGNMENTS, get_assignment
+from .course.assignments import ASSIGNMENTS, CourseError, get_assignment
 from .course.data import QUIET_TENSORFLOW
 from .course.paths import REPO
 
@@ -198,11 +198,7 @@ def cmd_build_gradescope(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     target = args.out or Path(f"{assignment.name}-gradescope-autograder.zip")
-    try:
-        build_gradescope_zip(assignment, target)
-    except (FileNotFoundError, RuntimeError) as error:  # nn_data.DataError is a RuntimeError
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    build_gradescope_zip(assignment, target)
     print(f"{target}: upload it as the autograder of {assignment.name} (settings: see README, 'Gradescope')")
     return 0
 
@@ -397,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CourseError as error:  # an instructor's mistake (a master, a build, the course's files): the fix, no traceback
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ cells also show the per-cell time limit: an endless loop is stopped after about 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
 
 import nbformat
 import pytest
@@ -22,16 +24,20 @@ from autograder.course.assignments import Course, CourseError, get_assignment
 from autograder.course.build import build, copy_sources
 from autograder.course.cells import bound_names
 from autograder.engine import GradingOptions, Status, grade_submission
+from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import LOCAL, TimeLimits
 
 from . import tiny_course
+from .gradescope_run import graded_tests, gradescope_root, grading_record, run_autograder
 
 # ---------------------------------------------------------------- facts and discovery (no kernels)
 
 
 def test_the_lessons_are_found_from_their_master_notebooks():
     course = get_assignment("mnist_nn").course
-    assert list(course.assignments()) == ["fashion_nn", "mnist_nn"]  # not the *_solution notebooks
+    found = list(course.assignments())
+    assert {"fashion_nn", "mnist_nn"} <= set(found) and found == sorted(found)
+    assert not [name for name in found if name.endswith("_solution")]  # executed references are not assignments
     mnist = course.get("mnist_nn")
     assert (mnist.title, mnist.datasets, [p.name for p in mnist.support_files]) == (
         "MNIST handwritten digits", ("mnist",), ["nn_data.py"]
@@ -90,7 +96,9 @@ def test_the_demo_builds_a_copy_of_the_sources(tmp_path):
     copy = copy_sources(lesson.course, tmp_path)
     assert list(copy.assignments()) == list(lesson.course.assignments())
     assert copy.data == lesson.course.data and copy.get("mnist_nn").facts == lesson.facts
-    assert sorted(p.name for p in (tmp_path / "solutions").iterdir()) == ["fashion_nn.ipynb", "mnist_nn.ipynb", "nn_data.py"]
+    sources = {a.master.name for a in lesson.course.assignments().values()} | {lesson.course.data_module.name}
+    sources |= {p.name for a in lesson.course.assignments().values() for p in a.support_files}
+    assert sorted(p.name for p in (tmp_path / "solutions").iterdir()) == sorted(sources)
 
 
 # ---------------------------------------------------------------- matching cells with the reference (no kernels)
@@ -216,6 +224,14 @@ def test_a_new_assignment_grades_its_reference_full_and_its_blank_zero(tiny, tmp
     assert {q: got for q, (got, _) in _scores(blank).items()} == dict.fromkeys(tiny_course.POINTS, 0.0)
 
 
+def applied_time_limits(result) -> tuple[float, list[float]]:
+    """The machine-speed factor and each code cell's limit, as the grading's instructor notes record them."""
+    note = next(n for n in result.instructor_notes if n.startswith("Time limits:"))
+    scale = re.search(r"x([0-9.]+) \+", note)
+    limits = re.search(r"Limits of code cells 1-\d+ \(s\): ([0-9, ]+)\.", note).group(1)
+    return (float(scale.group(1)) if scale else float("inf")), [float(x) for x in limits.split(", ")]
+
+
 def _with_endless_loop_before_check(solution, question: str) -> nbformat.NotebookNode:
     notebook = nbformat.read(solution, as_version=4)
     check = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f'grader.check("{question}")' in c.source)
@@ -231,12 +247,14 @@ def test_an_endless_loop_in_a_light_cell_is_stopped_after_about_the_floor(tiny, 
     loop = next(i for i, c in enumerate(c for c in notebook.cells if c.cell_type == "code") if c.source.startswith("while True"))
     reference = task.cell_references(notebook)[loop]
     assert reference.where == f"before the {tiny_course.LIGHT_QUESTION} check"
-    budget = LOCAL.time.cell_budget(reference.seconds)
-    assert budget <= LOCAL.time.cell_floor_seconds + 2 * LOCAL.time.cell_multiple  # a light cell: about the floor
     result = grade_submission(path, tmp_path / "out", GradingOptions(task))
     assert result.status == Status.TIMEOUT
+    scale, limits = applied_time_limits(result)  # scaled to this machine's speed at grading time
+    budget = limits[loop]
+    assert budget == pytest.approx(LOCAL.time.cell_budget(reference.seconds, scale), abs=0.5)
+    assert budget < LOCAL.time.cell_seconds / 4  # a light cell: about the floor, not the cap
     where = f"before the {tiny_course.LIGHT_QUESTION} check"
-    stopped = f"Code cell {loop + 1} was stopped ({where}): it timed out after {int(budget)} s"
+    stopped = f"Code cell {loop + 1} was stopped ({where}): it timed out after {budget:.0f} s"
     assert stopped in "\n".join(result.summary)
     assert result.stages["execution"] < budget + 45, result.stages  # stopped at its budget, not cell_seconds
     assert _scores(result) == {q: (p, p) for q, p in tiny_course.POINTS.items()}  # the rest still ran and was graded
@@ -259,3 +277,22 @@ def test_the_lessons_reference_passes_its_time_limits_with_the_other_core_busy(t
         burner.wait()
     assert result.status == Status.GRADED, result.summary  # no cell ran out of time
     assert result.score == result.max_score, [c.message for c in result.cases if c.score < c.max_score]
+
+
+def test_a_new_assignment_without_data_zips_for_gradescope_and_grades_there(tiny, tmp_path):
+    """The Gradescope zip of an assignment that loads no dataset: no data, no data helper; its reference
+    gets full marks through the zip's own run_autograder, with limits scaled to this machine in the record."""
+    zipped = build_gradescope_zip(tiny, tmp_path / f"{tiny.name}.zip")
+    names = set(zipfile.ZipFile(zipped).namelist())
+    assert not [n for n in names if n.endswith(".npz") or n.endswith("nn_data.py")], names
+    assert f"autograder/hidden_tests/{tiny.name}/cell_times.json" in names and "data/" in names
+    setup = zipfile.ZipFile(zipped).read("setup.sh").decode()
+    assert "for dataset in ; do" in setup and "@" not in setup  # nothing to verify, nothing left unfilled
+    root = gradescope_root(zipped, tmp_path / "autograder")
+    assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
+    shutil.copy2(tiny.solution, root / "submission" / tiny.notebook_name)
+    results = run_autograder(root)
+    assert results["score"] == sum(tiny_course.POINTS.values()), [t["output"] for t in graded_tests(results)]
+    record = grading_record(results)["output"]
+    assert "status: graded" in record and "Time limits: each cell 3 x its reference cell's time" in record, record
+    assert "Machine speed: a step of the speed check took" in record and "in this grading's kernel" in record, record

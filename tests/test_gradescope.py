@@ -25,19 +25,21 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
-from autograder.course.paths import AUTOGRADER, REPO
+from autograder.course.master import question_names
+from autograder.course.paths import REPO
+from autograder.engine.results import question_of
 from autograder.engine.sandbox import NOBODY
 from autograder.gradescope import lock
-from autograder.gradescope.container import RECORD_NAME, kernel_memory_limit
+from autograder.gradescope.container import kernel_memory_limit
 from autograder.gradescope.package import GRADING_REQUIREMENTS as GRADING
 from autograder.gradescope.package import build_gradescope_zip
 
 from . import broken_files as builders
+from .gradescope_run import SCHEMA, graded_tests, gradescope_root, grading_record, run_autograder
 from .submissions import honest_light_notebook
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
-SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]
 LOCK = REPO / "requirements.lock"
 
@@ -59,49 +61,12 @@ def zips(tmp_path_factory) -> ZipShelf:
     return ZipShelf(tmp_path_factory.mktemp("zips"))
 
 
-def gradescope_root(zip_path: Path, root: Path) -> Path:
-    """Unpack like Gradescope (zip into source/), run the zip's lockdown step as setup.sh does."""
-    for name in ("source", "submission", "results"):
-        (root / name).mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(root / "source")
-    for name in ("setup.sh", "lockdown.sh", "run_autograder"):  # zipfile drops the modes
-        (root / "source" / name).chmod(0o755)
-    subprocess.run(["bash", str(root / "source" / "lockdown.sh")], check=True)
-    return root
-
-
-def run_autograder(root: Path) -> dict:
-    """Run the zip's run_autograder; results.json must be valid and carry the instructors' grading record."""
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = json.loads((root / "results" / "results.json").read_text())
-    jsonschema.validate(results, SCHEMA)
-    record = grading_record(results)
-    assert record["output"] in done.stdout, "the record is also in the instructor-only standard output"
-    assert "sandbox: bubblewrap" in record["output"], record["output"]  # this machine has bubblewrap
-    return results
-
-
-def grading_record(results: dict) -> dict:
-    """The one informational test for instructors: no points, never shown to students."""
-    records = [t for t in results["tests"] if t["name"] == RECORD_NAME]
-    assert len(records) == 1 and records[0]["visibility"] == "hidden"
-    assert "score" not in records[0] and "max_score" not in records[0]
-    assert results.get("stdout_visibility", "hidden") == "hidden"
-    return records[0]
-
-
-def graded_tests(results: dict) -> list[dict]:
-    return [t for t in results["tests"] if t["name"] != RECORD_NAME]
-
-
 def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
     names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
     needed = {"setup.sh", "run_autograder", "requirements.lock", "grading-requirements.txt", "otter_config.json"}
     assert needed | {"data/mnist.npz", "autograder/gradescope/lock.py"} <= names
     assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
+    assert "autograder/hidden_tests/mnist_nn/cell_times.json" in names  # the per-cell limits (and the build's speed)
     assert not any("solution" in n and n.endswith(".ipynb") for n in names)
     assert not any("fashion" in n for n in names), "one assignment per zip"
     assert "data/fashion_mnist.npz" in zipfile.ZipFile(zips["fashion_nn"]).namelist()
@@ -144,7 +109,9 @@ def test_blank_notebook_gets_zero(zips, tmp_path, assignment):
     root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
     shutil.copy2(assignment.student_notebook, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
-    assert results["score"] == 0 and len(graded_tests(results)) > 5
+    assert results["score"] == 0 and {question_of(t["name"]) for t in graded_tests(results)} == set(
+        question_names(assignment.master)
+    ), "a check of every question of the master"
     assert all(t["output"] for t in graded_tests(results)), "every check says what went wrong"
 
 

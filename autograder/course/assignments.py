@@ -151,7 +151,7 @@ class Assignment:
         if self.master.exists():
             return read_master_facts(self.master)
         if self.student_notebook.exists():
-            return _facts_from_metadata(nbformat.read(self.student_notebook, as_version=4), self.student_notebook)
+            return _facts_from_metadata(read_notebook(self.student_notebook), self.student_notebook)
         raise CourseError(f"{self.name}: neither {self.master} nor {self.student_notebook} exists")
 
     @property
@@ -163,16 +163,13 @@ class Assignment:
         return self.facts.datasets
 
     @property
-    def dataset(self) -> str:
-        """The one dataset of an assignment that has exactly one (what the Gradescope zip ships)."""
-        if len(self.datasets) != 1:
-            raise CourseError(f"{self.name} loads {len(self.datasets)} datasets in its tests, not exactly one")
-        return self.datasets[0]
-
-    @property
     def support_files(self) -> tuple[Path, ...]:
         """The files students get beside their notebook (otter's ``files:``), as kept next to the master."""
         return tuple(self.course.solutions / name for name in self.facts.files)
+
+    def require_built(self) -> None:
+        if not any(self.hidden_tests.glob("q*.py")):
+            raise CourseError(f"{self.name} has not been built yet: run `python -m autograder build --assignment {self.name}`")
 
     def config(self) -> dict:
         """The grading configuration (otter's keys): shared settings plus this assignment's name."""
@@ -184,7 +181,9 @@ class Assignment:
         from .data import prepare_judge_data
         from .identify import identified_name
 
+        self.require_built()
         reference = timing.load(self.cell_times)
+        helper = self.course.data_module if self.datasets else None
         return GradingTask(
             name=self.name,
             notebook_name=self.notebook_name,
@@ -193,11 +192,23 @@ class Assignment:
             support_files=self.support_files,
             data_dir=self.course.data,
             config=self.config(),
-            prepare_judge=functools.partial(prepare_judge_data, self.course.data_module, self.datasets),
-            # The student notebooks it tells apart, not the course: a task names only what its verdicts depend on.
+            # The data helper only when the tests load a dataset: a task names only what its verdicts depend on.
+            prepare_judge=functools.partial(prepare_judge_data, helper, self.datasets),
+            # Which other assignment a notebook is depends on every assignment of the course; the grader
+            # version leaves it out and each grading's record keeps the answer instead (classroom/manifest.py).
             identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),
             cell_references=None if reference is None else functools.partial(timing.cell_references, reference),
+            speed_check=None if reference is None else timing.speed_check(self.cell_times),
         )
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A course notebook (a master, or a generated one); CourseError when it cannot be read."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # not JSON, not a notebook, unreadable: nbformat raises many kinds
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CourseError(f"{path} is not a readable notebook ({first}): open it in Jupyter and save it again") from None
 
 
 def config_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
@@ -207,7 +218,7 @@ def config_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None
 
 def read_master_facts(master: Path) -> Facts:
     """The facts of a master notebook; CourseError says what is missing or wrong."""
-    notebook = nbformat.read(master, as_version=4)
+    notebook = read_notebook(master)
     cell = config_cell(notebook)
     try:
         config = yaml.safe_load(cell.source) if cell is not None else None

@@ -10,6 +10,8 @@ to the grader that was asked for (``None``).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -64,6 +66,16 @@ def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_not
     if scores and scores[0][0] >= MIN_OVERLAP and (len(scores) == 1 or scores[0][0] > scores[1][0]):
         return scores[0][1]
     return None
+
+
+def roster(student_notebooks: Iterable[Path]) -> str:
+    """A digest of everything identified_name compares a notebook with: each assignment's name and fingerprint.
+
+    Identification (the code aside) changes only when this does: a grading's record keeps it, so adding an
+    assignment re-identifies recorded submissions instead of changing every assignment's grader version.
+    """
+    entries = sorted((path.stem, sorted(_fingerprint(path)) if path.exists() else None) for path in student_notebooks)
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 def identify(notebook: nbformat.NotebookNode, file_name: str, assignments: Iterable[Assignment]) -> Assignment | None:
