@@ -120,6 +120,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .classroom.outputs import write_class_outputs
 
     assignment = get_assignment(args.assignment) if args.assignment else None
+    for needed in [assignment] if assignment else ASSIGNMENTS.values():  # identifying compares with every one
+        needed.require_built()
     settings = BatchSettings(
         assignment, args.out, args.workers, args.scheduler, not args.allow_no_sandbox, not args.no_similarity, args.force,
     )
@@ -249,6 +251,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     from .mutation.run import run_mutation
 
     assignment = get_assignment(args.assignment)
+    assignment.require_built()
     unknown = sorted(set(args.question or ()) - set(assignment_questions(assignment)))
     if unknown:
         print(f"error: {assignment.name} has no question {', '.join(unknown)}", file=sys.stderr)

@@ -9,12 +9,14 @@ cells also show the per-cell time limit: an endless loop is stopped after about 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -29,6 +31,7 @@ from autograder.limits import LOCAL, TimeLimits
 
 from . import tiny_course
 from .gradescope_run import graded_tests, gradescope_root, grading_record, run_autograder
+from .repo_copy import copy_tracked_tree
 
 # ---------------------------------------------------------------- facts and discovery (no kernels)
 
@@ -296,3 +299,93 @@ def test_a_new_assignment_without_data_zips_for_gradescope_and_grades_there(tiny
     record = grading_record(results)["output"]
     assert "status: graded" in record and "Time limits: each cell 3 x its reference cell's time" in record, record
     assert "Machine speed: a step of the speed check took" in record and "in this grading's kernel" in record, record
+
+
+# ---------------------------------------------------------------- an instructor's mistakes on the command line
+
+# Runs in a copy of the repository: for each case, writes the tiny master as the case has it, runs the
+# command line's main() and keeps its exit status and what it printed (a traceback if it raised).
+CLI_CASES = """
+import contextlib, io, json, pathlib, sys, time, traceback
+import nbformat
+from tests import tiny_course
+
+tiny_course.write_master(pathlib.Path("."))  # before the command line finds the course's assignments
+from autograder.__main__ import main
+
+results = []
+for master, argv in json.loads(sys.argv[1]):
+    notebook = tiny_course.master_notebook()
+    if master == "wrong-name":
+        notebook.cells[0].source = notebook.cells[0].source.replace("name: tiny_cnn", "name: other")
+    if master == "raises":
+        cell = next(c for c in notebook.cells if c.cell_type == "code" and "cnn_params = " in c.source)
+        cell.source = "cnn_params = 1 // 0  # SOLUTION"
+    path = tiny_course.write_master(pathlib.Path("."))
+    nbformat.write(notebook, path)
+    started = time.perf_counter()
+    if master == "not-json":
+        path.write_text('{"cells": [')
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        try:
+            status = main(argv)
+        except SystemExit as exit:
+            status = exit.code
+        except BaseException:
+            status = "raised"
+            printed.write(traceback.format_exc())
+    results.append([status, printed.getvalue(), round(time.perf_counter() - started, 1)])
+print(json.dumps(results))
+"""
+
+MISTAKES = {  # (what the master becomes, the command, what the one line must say)
+    "unbuilt-build-gradescope": (None, "build-gradescope --assignment tiny_cnn",
+                                 "tiny_cnn has not been built yet: run `python -m autograder build --assignment tiny_cnn`"),
+    "unbuilt-grade": (None, "grade solutions/tiny_cnn.ipynb --assignment tiny_cnn --out OUT", "tiny_cnn has not been built"),
+    "unbuilt-grade-identified": (None, "grade solutions/tiny_cnn.ipynb --out OUT", "tiny_cnn has not been built yet"),
+    "unbuilt-mutants": (None, "mutants --assignment tiny_cnn --quiet", "tiny_cnn has not been built yet"),
+    "unbuilt-gradescope-run": (None, "gradescope-run --assignment tiny_cnn --root OUT", "tiny_cnn has not been built yet"),
+    "not-json-check-generated": ("not-json", "check-generated --assignment tiny_cnn", "is not a readable notebook"),
+    "wrong-name-build": ("wrong-name", "build --assignment tiny_cnn --no-execute", "says name: 'other', not its file name"),
+    "raises-build": ("raises", "build --assignment tiny_cnn", "the reference solution of tiny_cnn raised ZeroDivisionError"),
+}
+SLOW_MISTAKES = {"raises-build"}  # executes the reference until it raises: ~50 s
+
+
+def run_cli_cases(root: Path, cases: list[str], out: Path) -> dict[str, tuple[object, str]]:
+    argv = [[MISTAKES[c][0], MISTAKES[c][1].replace("OUT", str(out / c)).split()] for c in cases]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", CLI_CASES, json.dumps(argv)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {case: tuple(found[:2]) for case, found in zip(cases, json.loads(done.stdout.strip().splitlines()[-1]), strict=True)}
+
+
+@pytest.fixture(scope="module")
+def cli_outcomes(tmp_path_factory) -> tuple[Path, dict]:
+    """Every fast case through one interpreter, in a copy of this repository with the tiny master added (unbuilt)."""
+    root = copy_tracked_tree(tmp_path_factory.mktemp("copy") / "repo")
+    out = tmp_path_factory.mktemp("outs")
+    return out, run_cli_cases(root, [c for c in MISTAKES if c not in SLOW_MISTAKES], out)
+
+
+def _one_line_with_the_fix(case: str, status: object, printed: str, out: Path) -> None:
+    errors = [line for line in printed.splitlines() if line.startswith("error: ")]
+    assert status == 2 and len(errors) == 1 and MISTAKES[case][2] in errors[0], printed[-2000:]
+    assert "Traceback" not in printed
+    assert not (out / case).exists() or not any((out / case).iterdir())  # nothing half-done
+
+
+@pytest.mark.parametrize("case", [c for c in MISTAKES if c not in SLOW_MISTAKES])
+def test_an_instructors_mistake_is_one_line_with_the_fix(cli_outcomes, case):
+    out, outcomes = cli_outcomes
+    _one_line_with_the_fix(case, *outcomes[case], out)
+
+
+@pytest.mark.slow
+def test_a_reference_that_raises_is_one_line_and_leaves_the_course_as_it_was(tmp_path):
+    root = copy_tracked_tree(tmp_path / "repo")
+    outcome = run_cli_cases(root, ["raises-build"], tmp_path / "out")["raises-build"]
+    _one_line_with_the_fix("raises-build", *outcome, tmp_path / "out")
+    assert not (root / "assignment" / tiny_course.NAME).exists() and not (root / "solutions" / "tiny_cnn_solution.ipynb").exists()

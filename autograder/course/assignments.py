@@ -167,8 +167,13 @@ class Assignment:
         """The files students get beside their notebook (otter's ``files:``), as kept next to the master."""
         return tuple(self.course.solutions / name for name in self.facts.files)
 
+    @property
+    def built(self) -> bool:
+        """Whether `build` has generated its tests (what grading needs)."""
+        return any(self.hidden_tests.glob("q*.py"))
+
     def require_built(self) -> None:
-        if not any(self.hidden_tests.glob("q*.py")):
+        if not self.built:
             raise CourseError(f"{self.name} has not been built yet: run `python -m autograder build --assignment {self.name}`")
 
     def config(self) -> dict:

@@ -158,6 +158,7 @@ def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
             if item.get("execution_count"):
                 item["execution_count"] -= len(check)
     nbformat.write(notebook, a.solution)
+    a.hidden_tests.mkdir(parents=True, exist_ok=True)
     timing.save(timing.record(notebook), a.cell_times, timing.speed_step_seconds(check))
 
 
@@ -165,9 +166,9 @@ def build(assignment: Assignment, execute: bool = True) -> None:
     assignment.course.build.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
         out = run_otter_assign(assignment, Path(workdir))
-        install_outputs(out)
-        if execute:
+        if execute:  # first: a reference that fails leaves every generated file as it was
             execute_solution(out)
+        install_outputs(out)
 
 
 def copy_sources(course: Course, target: Path) -> Course:
