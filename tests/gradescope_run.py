@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -60,3 +61,11 @@ def grading_record(results: dict) -> dict:
 
 def graded_tests(results: dict) -> list[dict]:
     return [t for t in results["tests"] if t["name"] != RECORD_NAME]
+
+
+def applied_time_limits(record: str) -> tuple[float, list[float]]:
+    """The machine-speed factor and each code cell's limit, as a grading's notes (or record) say (engine/speed.py)."""
+    note = next(line for line in record.splitlines() if line.startswith("Time limits:"))
+    scale = re.search(r"x([0-9.]+) \+", note)
+    limits = re.search(r"Limits of code cells 1-\d+ \(s\): ([0-9, ]+)\.", note).group(1)
+    return (float(scale.group(1)) if scale else float("inf")), [float(x) for x in limits.split(", ")]

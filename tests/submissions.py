@@ -130,3 +130,11 @@ def build_submission(entry: Entry, target: Path) -> Path:
         matches[0].source = chunk
     nbformat.write(notebook, target)
     return target
+
+
+def with_endless_loop_before_check(solution: Path, question: str) -> nbformat.NotebookNode:
+    """The notebook with an endless loop in a new cell just before `question`'s grader.check (a light cell)."""
+    notebook = nbformat.read(solution, as_version=4)
+    check = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f'grader.check("{question}")' in c.source)
+    notebook.cells.insert(check, nbformat.v4.new_code_cell("while True:\n    pass"))
+    return notebook

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,8 +29,9 @@ from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import LOCAL, TimeLimits
 
 from . import tiny_course
-from .gradescope_run import graded_tests, gradescope_root, grading_record, run_autograder
+from .gradescope_run import applied_time_limits, graded_tests, gradescope_root, grading_record, run_autograder
 from .repo_copy import copy_tracked_tree
+from .submissions import with_endless_loop_before_check
 
 # ---------------------------------------------------------------- facts and discovery (no kernels)
 
@@ -227,23 +227,8 @@ def test_a_new_assignment_grades_its_reference_full_and_its_blank_zero(tiny, tmp
     assert {q: got for q, (got, _) in _scores(blank).items()} == dict.fromkeys(tiny_course.POINTS, 0.0)
 
 
-def applied_time_limits(result) -> tuple[float, list[float]]:
-    """The machine-speed factor and each code cell's limit, as the grading's instructor notes record them."""
-    note = next(n for n in result.instructor_notes if n.startswith("Time limits:"))
-    scale = re.search(r"x([0-9.]+) \+", note)
-    limits = re.search(r"Limits of code cells 1-\d+ \(s\): ([0-9, ]+)\.", note).group(1)
-    return (float(scale.group(1)) if scale else float("inf")), [float(x) for x in limits.split(", ")]
-
-
-def _with_endless_loop_before_check(solution, question: str) -> nbformat.NotebookNode:
-    notebook = nbformat.read(solution, as_version=4)
-    check = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f'grader.check("{question}")' in c.source)
-    notebook.cells.insert(check, nbformat.v4.new_code_cell("while True:\n    pass"))
-    return notebook
-
-
 def test_an_endless_loop_in_a_light_cell_is_stopped_after_about_the_floor(tiny, tmp_path):
-    notebook = _with_endless_loop_before_check(tiny.solution, tiny_course.LIGHT_QUESTION)
+    notebook = with_endless_loop_before_check(tiny.solution, tiny_course.LIGHT_QUESTION)
     path = tmp_path / tiny.notebook_name
     nbformat.write(notebook, path)
     task = tiny.task()
@@ -252,7 +237,7 @@ def test_an_endless_loop_in_a_light_cell_is_stopped_after_about_the_floor(tiny, 
     assert reference.where == f"before the {tiny_course.LIGHT_QUESTION} check"
     result = grade_submission(path, tmp_path / "out", GradingOptions(task))
     assert result.status == Status.TIMEOUT
-    scale, limits = applied_time_limits(result)  # scaled to this machine's speed at grading time
+    scale, limits = applied_time_limits("\n".join(result.instructor_notes))  # scaled to this machine's speed
     budget = limits[loop]
     assert budget == pytest.approx(LOCAL.time.cell_budget(reference.seconds, scale), abs=0.5)
     assert budget < LOCAL.time.cell_seconds / 4  # a light cell: about the floor, not the cap

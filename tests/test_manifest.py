@@ -20,7 +20,7 @@ from autograder.classroom.manifest import course_roster, identified_as, is_curre
 from autograder.course.assignments import ASSIGNMENTS
 from autograder.course.paths import REPO
 
-from . import tiny_course
+from . import digits_course
 from .repo_copy import copy_tracked_tree
 
 # Run in the copy: the versions as they are, then with each edit (old text -> new text; "" old: append).
@@ -123,17 +123,17 @@ def test_only_a_final_verdict_for_the_same_request_is_current():
 
 
 def test_adding_an_assignment_leaves_the_others_versions_alone(tmp_path):
-    """A third assignment (no dataset, data made in the notebook) added to a copy and built: the existing
+    """A third lesson (scikit-learn's bundled digits: no dataset) added to a copy and built: the existing
     assignments keep their grader versions, so resuming a class after adding a lesson regrades nobody."""
     root = copy_tracked_tree(tmp_path / "repo")
     before = versions(root, [])["as is"]
-    tiny_course.write_master(root)
+    digits_course.write_master(root)
     env = {**os.environ, "PYTHONPATH": str(root)}
-    build = [sys.executable, "-m", "autograder", "build", "--assignment", tiny_course.NAME, "--no-execute"]
+    build = [sys.executable, "-m", "autograder", "build", "--assignment", digits_course.NAME, "--no-execute"]
     done = subprocess.run(build, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     after = versions(root, [])["as is"]
-    assert set(after) == set(before) | {tiny_course.NAME}
+    assert set(after) == set(before) | {digits_course.NAME}
     assert {name: after[name] for name in before} == before
 
 

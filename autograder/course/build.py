@@ -122,23 +122,20 @@ def install_outputs(out: OtterOutput) -> None:
     shutil.copy2(out.zip, a.otter_zip)
 
 
-def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
-    """Execute otter's solution notebook next to the public tests; save it and its cell times."""
+def execute_as_students_run(a: Assignment, notebook: nbformat.NotebookNode, tests: Path, timeout: int = 600) -> None:
+    """Execute `notebook` in place, in a kernel started in a temporary folder that holds it, its public tests
+    and its support files, as a student's does; every cell's timing is recorded. Its kernel's own output goes
+    to the build log; a cell that raises (or a kernel that dies) is a CourseError that names the log."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    a = out.assignment
     log = build_log(a)
     with tempfile.TemporaryDirectory() as run_dir, open(log, "ab") as kernel_output:
         run_dir = Path(run_dir)
-        shutil.copytree(out.student / "tests", run_dir / "tests")
+        shutil.copytree(tests, run_dir / "tests")
         for path in a.support_files:
             shutil.copy2(path, run_dir / path.name)
-        notebook = nbformat.read(out.autograder / a.notebook_name, as_version=4)
         nbformat.write(notebook, run_dir / a.notebook_name)  # otter.Notebook reads it from disk
-        # The machine's speed is timed in the same kernel, just before the cells (timing.py, engine/speed.py).
-        check = timing.speed_check_cells()
-        notebook.cells[:0] = check
         client = NotebookClient(
             notebook, timeout=timeout, kernel_name="python3", record_timing=True,
             resources={"metadata": {"path": str(run_dir)}},
@@ -152,7 +149,17 @@ def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
         except (CellTimeoutError, DeadKernelError) as error:
             raise CourseError(f"the reference solution of {a.name} did not finish ({type(error).__name__}); "
                               f"see {log}") from None
-        del notebook.cells[: len(check)]
+
+
+def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
+    """Execute otter's solution notebook next to the public tests; save it and its cell times."""
+    a = out.assignment
+    notebook = nbformat.read(out.autograder / a.notebook_name, as_version=4)
+    # The machine's speed is timed in the same kernel, just before the cells (timing.py, engine/speed.py).
+    check = timing.speed_check_cells()
+    notebook.cells[:0] = check
+    execute_as_students_run(a, notebook, out.student / "tests", timeout)
+    del notebook.cells[: len(check)]
     for cell in (c for c in notebook.cells if c.cell_type == "code"):  # numbered as if the check had not run
         for item in (cell, *cell.outputs):
             if item.get("execution_count"):
