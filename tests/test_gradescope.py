@@ -204,3 +204,35 @@ def test_lock_check_names_what_is_not_pinned():
         "keras 3.12.4 is installed, the lock pins 3.15.1",
         "mutmut 3.8.1 is installed but not pinned",
     ]
+
+
+def test_a_zip_ships_and_verifies_every_dataset_its_tests_load(tmp_path):
+    """An assignment whose tests load two datasets: both verified files and the data helper are shipped, and
+    setup.sh's verification step checks each one offline in the unpacked zip."""
+    from autograder.course.assignments import Course
+
+    from . import tiny_course
+
+    root = tiny_course.write_course(tmp_path / "course")
+    master = root / "solutions" / f"{tiny_course.NAME}.ipynb"
+    notebook = nbformat.read(master, as_version=4)
+    notebook.metadata["autograder"]["datasets"] = ["mnist", "fashion_mnist"]
+    notebook.cells[0].source = notebook.cells[0].source.replace("files: []", "files: [nn_data.py]")
+    nbformat.write(notebook, master)
+    shutil.copy2(MNIST.course.data_module, root / "solutions" / "nn_data.py")
+    assignment = Course(root, data_dir=MNIST.course.data).get(tiny_course.NAME)
+    for folder in (assignment.hidden_tests, assignment.public_tests):  # as if built (the zip's contents are the point)
+        folder.mkdir(parents=True)
+        (folder / "q1.py").write_text("OK_FORMAT = False\nname = 'q1'\npoints = 1\n")
+    shutil.copy2(master, assignment.student_notebook)
+    zipped = build_gradescope_zip(assignment, tmp_path / "two.zip")
+    names = set(zipfile.ZipFile(zipped).namelist())
+    assert {"data/mnist.npz", "data/fashion_mnist.npz", "solutions/nn_data.py"} <= names
+    setup = zipfile.ZipFile(zipped).read("setup.sh").decode()
+    loop = setup[setup.index("for dataset in"):setup.index("done", setup.index("for dataset in")) + 4]
+    assert loop.startswith("for dataset in mnist fashion_mnist; do")
+    source = gradescope_root(zipped, tmp_path / "autograder") / "source"
+    checked = subprocess.run(["bash", "-c", f'set -e; venv={sys.executable}\n{loop}'], cwd=source, capture_output=True,
+                             text=True, env={k: v for k, v in os.environ.items() if k != "NN_DATA_DIR"})  # as setup.sh
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "mnist verified" in checked.stdout and "fashion_mnist verified" in checked.stdout
