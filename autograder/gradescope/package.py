@@ -10,7 +10,7 @@ the verified datasets when the assignment loads any (none, one or several), the 
 packages and the list of those the grader needs), so the grader runs from ``/autograder/source``
 unchanged. It holds no solution notebook.
 ``setup.sh`` makes the source folder root-only; the kernel's unprivileged user sees only
-what the sandbox mounts: the dataset (read-only) and copies of the public files.
+what the sandbox mounts: the datasets (read-only) and copies of the public files.
 """
 
 from __future__ import annotations
