@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .course.assignments import ASSIGNMENTS, get_assignment
+from .course.assignments import ASSIGNMENTS, CourseError, get_assignment
 from .course.data import QUIET_TENSORFLOW
 from .course.paths import LOCK, REPO
 
@@ -137,6 +137,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .classroom.outputs import write_class_outputs
 
     assignment = get_assignment(args.assignment) if args.assignment else None
+    for needed in [assignment] if assignment else ASSIGNMENTS.values():  # identifying compares with every one
+        needed.require_built()
     settings = BatchSettings(
         assignment, args.out, args.workers, args.scheduler, not args.allow_no_sandbox, not args.no_similarity, args.force,
     )
@@ -228,11 +230,7 @@ def cmd_build_gradescope(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     target = args.out or Path(f"{assignment.name}-gradescope-autograder.zip")
-    try:
-        build_gradescope_zip(assignment, target)
-    except (FileNotFoundError, RuntimeError) as error:  # nn_data.DataError is a RuntimeError
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    build_gradescope_zip(assignment, target)
     print(f"{target}: upload it as the autograder of {assignment.name} (settings: see README, 'Gradescope')")
     return 0
 
@@ -295,6 +293,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     from .mutation.run import run_mutation
 
     assignment = get_assignment(args.assignment)
+    assignment.require_built()
     unknown = sorted(set(args.question or ()) - set(assignment_questions(assignment)))
     if unknown:
         print(f"error: {assignment.name} has no question {', '.join(unknown)}", file=sys.stderr)
@@ -467,7 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CourseError as error:  # an instructor's mistake (a master, a build, the course's files): the fix, no traceback
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -60,12 +60,17 @@ class TimeLimits:
     """Wall-clock limits of each stage, in seconds."""
 
     # A student's cell may run `cell_multiple` times as long as the same cell of the
-    # reference solution (timed when the solution is built) plus `cell_floor_seconds`;
+    # reference solution (timed when the solution is built, and scaled by how much slower the
+    # grading machine runs the speed check: engine/speed.py) plus `cell_floor_seconds`;
     # cells without a reference counterpart get `cell_seconds`.
     cell_floor_seconds: float = 60.0
     cell_multiple: float = 3.0
     cell_seconds: float = 600.0  # never more than this for one cell
     notebook_seconds: float = 1800.0  # all cells together
+    # The speed check after the preamble, before the student's first cell (a warm-up and five steps
+    # of ~0.15 s idle, ~0.6 s at a load average of 10 on 2 cores): past this, every cell gets
+    # cell_seconds. Measured once per grading process; counted in the notebook's time.
+    speed_check_seconds: float = 30.0
     kernel_start_seconds: float = 120.0  # importing nothing yet: a sandboxed kernel starts in ~1 s
     grader_cell_seconds: float = 30.0  # the grader's own short requests (seed before each cell)
     interrupt_seconds: float = 15.0  # after an interrupt, the kernel must answer within this
@@ -76,15 +81,18 @@ class TimeLimits:
     # 1 GB/s overshoots its memory limit by at most this many GB.
     watch_seconds: float = 0.5
 
-    def cell_budget(self, reference_seconds: float | None) -> float:
-        """Seconds one student cell may run, from its reference cell's time (None: no reference)."""
+    def cell_budget(self, reference_seconds: float | None, machine_scale: float = 1.0) -> float:
+        """Seconds one student cell may run, from its reference cell's time (None: no reference), scaled to
+        this machine's speed: never less than the build's limit, never more than cell_seconds."""
         if reference_seconds is None:
             return self.cell_seconds
-        return min(self.cell_seconds, self.cell_floor_seconds + self.cell_multiple * reference_seconds)
+        scaled = reference_seconds * max(1.0, machine_scale)
+        return min(self.cell_seconds, self.cell_floor_seconds + self.cell_multiple * scaled)
 
     def worst_case_seconds(self) -> float:
-        """An upper bound on one grading: start, every cell, the judge, cleanup (plus a minute of slack)."""
-        return self.kernel_start_seconds + self.notebook_seconds + self.judge_seconds + self.cleanup_seconds + 60.0
+        """An upper bound on one grading: start, speed check, every cell, the judge, cleanup (plus a minute of slack)."""
+        stages = (self.kernel_start_seconds, self.speed_check_seconds, self.notebook_seconds, self.judge_seconds)
+        return sum(stages) + self.cleanup_seconds + 60.0
 
 
 @dataclass(frozen=True)

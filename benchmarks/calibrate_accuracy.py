@@ -16,6 +16,21 @@ per seed, and a few networks that barely learn, then writes a table to benchmark
 The Fashion-MNIST report also compares the thresholds written in the master notebook's hidden tests
 with the measured accuracies.
 
+**Any assignment** (``--measure``): the reference solution notebook itself runs once per seed, as
+students run it (its public tests and files beside it, the grader's seeding before the first cell,
+and every ``SEED = <n>`` line of the notebook set to the seed), and each measure, a Python
+expression in the notebook's own names, is evaluated at its end; the report gives, per measure, the
+values per seed, their min, mean, max and standard deviation, and the minimums the hidden tests
+compare with (``x >= 0.9``). Nothing here knows the assignment: it needs only its built reference.
+
+    python -m benchmarks.calibrate_accuracy --assignment digits_nn --seeds 10 --measure test_acc
+    python -m benchmarks.calibrate_accuracy --assignment mnist_nn --seeds 3 \
+        --measure test_acc --measure "model2_acc=model2.evaluate(X_test_norm, y_test_cat, verbose=0)[1]"
+
+Results go to ``benchmarks/results/<assignment>_threshold_calibration.md/.json``. Then set each
+threshold below the worst seed by several standard deviations and above what a network that barely
+learns reaches (measure one by editing a copy of the master, e.g. one epoch), and say so in the test.
+
 Training times are wall-clock times on this machine, inflated when other work runs at the same time.
 """
 
@@ -26,6 +41,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -153,21 +169,105 @@ def write_results(calibration: Calibration, rows: list[dict], weak: dict, extra:
     (RESULTS / f"{calibration.results_stem}.md").write_text("\n".join(lines) + "\n")
 
 
+# ---------------------------------------------------------------- any assignment: its reference, once per seed
+
+MEASURED = "CALIBRATION-MEASURES "  # the line the measuring cell prints
+
+
+def seeded(notebook: nbformat.NotebookNode, seed: int, seed_variable: str) -> nbformat.NotebookNode:
+    """A copy of the reference whose seeding uses `seed`: the grader's own preamble, and the notebook's SEED lines."""
+    from autograder.engine.pipeline import preamble
+
+    copy = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    line = re.compile(rf"^(\s*){re.escape(seed_variable)}\s*=\s*\d+\s*$", re.MULTILINE)
+    for cell in copy.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.source = line.sub(rf"\g<1>{seed_variable} = {seed}", cell.source)
+    copy.cells.insert(0, nbformat.v4.new_code_cell(preamble(seed)))
+    return copy
+
+
+def measuring_cell(measures: dict[str, str]) -> nbformat.NotebookNode:
+    code = (
+        "__import__('builtins').print(" + repr(MEASURED) + " + __import__('json').dumps("
+        "{name: float(eval(expression)) for name, expression in " + repr(list(measures.items())) + "}))"
+    )
+    return nbformat.v4.new_code_cell(code)
+
+
+def run_reference(assignment: Assignment, seed: int, measures: dict[str, str]) -> dict[str, float]:
+    """Execute the assignment's reference solution with `seed`; the measures' values at its end."""
+    from autograder.course.build import execute_as_students_run
+
+    notebook = seeded(nbformat.read(assignment.solution, as_version=4), seed, assignment.config().get("seed_variable", "SEED"))
+    notebook.cells.append(measuring_cell(measures))
+    execute_as_students_run(assignment, notebook, assignment.public_tests, timeout=1800)
+    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("output_type") == "stream")
+    return json.loads(printed.split(MEASURED, 1)[1].splitlines()[0])
+
+
+def hidden_minimums(assignment: Assignment) -> list[str]:
+    """The `name >= number` comparisons of the hidden tests (the thresholds to calibrate), as written."""
+    found = []
+    for path in sorted(assignment.hidden_tests.glob("q*.py")):
+        found += [f"{path.stem}: {m.group(0)}" for m in re.finditer(r"[\w\].)]+\s*>=?\s*0?\.\d+", path.read_text())]
+    return found
+
+
+def calibrate_any(assignment: Assignment, seeds: int, measures: dict[str, str], results: Path = RESULTS) -> Path:
+    rows = []
+    for seed in range(seeds):
+        started = time.perf_counter()
+        rows.append({"seed": seed, **run_reference(assignment, seed, measures), "seconds": time.perf_counter() - started})
+        print(f"seed {seed}: " + ", ".join(f"{k} {rows[-1][k]:.4f}" for k in measures) + f" ({rows[-1]['seconds']:.0f} s)",
+              flush=True)
+    stem = results / f"{assignment.name}_threshold_calibration"
+    results.mkdir(parents=True, exist_ok=True)
+    minimums = hidden_minimums(assignment)
+    stem.with_suffix(".json").write_text(json.dumps({"measures": measures, "seeds": rows, "hidden_minimums": minimums},
+                                                    indent=2) + "\n")
+    lines = [f"# {assignment.name}: the reference solution over {seeds} seeds", "",
+             "| seed | " + " | ".join(measures) + " | seconds |", "|---" * (len(measures) + 2) + "|"]
+    lines += [f"| {r['seed']} | " + " | ".join(f"{r[k]:.4f}" for k in measures) + f" | {r['seconds']:.0f} |" for r in rows]
+    lines += ["", "| measure | expression | min | mean | max | sd |", "|---|---|---|---|---|---|"]
+    for name, expression in measures.items():
+        values = [r[name] for r in rows]
+        lines.append(f"| {name} | `{expression}` | {min(values):.4f} | {np.mean(values):.4f} | {max(values):.4f} | "
+                     f"{np.std(values):.4f} |")
+    lines += ["", "Minimums the hidden tests compare with:", *[f"- `{m}`" for m in minimums or ["(none found)"]]]
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    return stem.with_suffix(".md")
+
+
+def _measure(text: str) -> tuple[str, str]:
+    name, _, expression = text.partition("=") if re.match(r"^\w+=", text) else (text, "", text)
+    return name.strip(), expression.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--assignment", choices=sorted(CALIBRATIONS), default="mnist_nn", help="which assignment")
+    parser.add_argument("--assignment", default="mnist_nn", help="which assignment (any, with --measure)")
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1) to train")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last results, no training")
+    parser.add_argument("--measure", action="append", type=_measure, metavar="[NAME=]EXPRESSION",
+                        help="a value to calibrate, in the notebook's names (repeatable): runs the reference per seed")
     args = parser.parse_args()
 
-    assignment, calibration = get_assignment(args.assignment), CALIBRATIONS[args.assignment]
+    assignment = get_assignment(args.assignment)
+    if args.measure or args.assignment not in CALIBRATIONS:
+        if not args.measure:
+            parser.error(f"{args.assignment} needs --measure: the value its threshold applies to, e.g. --measure test_acc")
+        print(calibrate_any(assignment, args.seeds, dict(args.measure)))
+        return
+    calibration = CALIBRATIONS[args.assignment]
     thresholds = notebook_thresholds(assignment) if calibration.extended else {}
     if args.report_only:
         saved = json.loads((RESULTS / f"{calibration.results_stem}.json").read_text())
         write_results(calibration, saved["seeds"], saved["weak"], saved.get("one_epoch", {}), thresholds)
         return
     ref = reference_namespace(assignment.master)
-    x_train, y_train, x_test, y_test = data = prepared_data(assignment.dataset)
+    x_train, y_train, x_test, y_test = data = prepared_data(assignment.datasets[0])
     rows = []
     for seed in range(args.seeds):
         row = {"seed": seed}

@@ -131,3 +131,13 @@ def build_submission(entry: Entry, target: Path) -> Path:
     nbformat.write(notebook, target)
     return target
 
+
+def with_endless_loop_before_check(solution: Path, question: str) -> nbformat.NotebookNode:
+    """The notebook with an endless loop in a new cell just before `question`'s grader.check (a light cell)."""
+    notebook = nbformat.read(solution, as_version=4)
+    check = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f'grader.check("{question}")' in c.source)
+    loop = nbformat.v4.new_code_cell("while True:\n    pass")
+    if notebook.nbformat_minor < 5:  # cell ids came with format 4.5: an older notebook with one is invalid
+        loop.pop("id", None)
+    notebook.cells.insert(check, loop)
+    return notebook

@@ -9,10 +9,13 @@ cells also show the per-cell time limit: an endless loop is stopped after about 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,16 +25,22 @@ from autograder.course.assignments import Course, CourseError, get_assignment
 from autograder.course.build import build, copy_sources
 from autograder.course.cells import bound_names
 from autograder.engine import GradingOptions, Status, grade_submission
+from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import LOCAL, TimeLimits
 
 from . import tiny_course
+from .gradescope_run import applied_time_limits, graded_tests, gradescope_root, grading_record, run_autograder
+from .repo_copy import copy_tracked_tree
+from .submissions import with_endless_loop_before_check
 
 # ---------------------------------------------------------------- facts and discovery (no kernels)
 
 
 def test_the_lessons_are_found_from_their_master_notebooks():
     course = get_assignment("mnist_nn").course
-    assert list(course.assignments()) == ["fashion_nn", "mnist_nn"]  # not the *_solution notebooks
+    found = list(course.assignments())
+    assert {"fashion_nn", "mnist_nn"} <= set(found) and found == sorted(found)
+    assert not [name for name in found if name.endswith("_solution")]  # executed references are not assignments
     mnist = course.get("mnist_nn")
     assert (mnist.title, mnist.datasets, [p.name for p in mnist.support_files]) == (
         "MNIST handwritten digits", ("mnist",), ["nn_data.py", "notebook_setup.py"]
@@ -90,7 +99,9 @@ def test_the_demo_builds_a_copy_of_the_sources(tmp_path):
     copy = copy_sources(lesson.course, tmp_path)
     assert list(copy.assignments()) == list(lesson.course.assignments())
     assert copy.data == lesson.course.data and copy.get("mnist_nn").facts == lesson.facts
-    assert sorted(p.name for p in (tmp_path / "solutions").iterdir()) == ["fashion_nn.ipynb", "mnist_nn.ipynb", "nn_data.py"]
+    sources = {a.master.name for a in lesson.course.assignments().values()} | {lesson.course.data_module.name}
+    sources |= {p.name for a in lesson.course.assignments().values() for p in a.support_files}
+    assert sorted(p.name for p in (tmp_path / "solutions").iterdir()) == sorted(sources)
 
 
 # ---------------------------------------------------------------- matching cells with the reference (no kernels)
@@ -216,27 +227,22 @@ def test_a_new_assignment_grades_its_reference_full_and_its_blank_zero(tiny, tmp
     assert {q: got for q, (got, _) in _scores(blank).items()} == dict.fromkeys(tiny_course.POINTS, 0.0)
 
 
-def _with_endless_loop_before_check(solution, question: str) -> nbformat.NotebookNode:
-    notebook = nbformat.read(solution, as_version=4)
-    check = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and f'grader.check("{question}")' in c.source)
-    notebook.cells.insert(check, nbformat.v4.new_code_cell("while True:\n    pass"))
-    return notebook
-
-
 def test_an_endless_loop_in_a_light_cell_is_stopped_after_about_the_floor(tiny, tmp_path):
-    notebook = _with_endless_loop_before_check(tiny.solution, tiny_course.LIGHT_QUESTION)
+    notebook = with_endless_loop_before_check(tiny.solution, tiny_course.LIGHT_QUESTION)
     path = tmp_path / tiny.notebook_name
     nbformat.write(notebook, path)
     task = tiny.task()
     loop = next(i for i, c in enumerate(c for c in notebook.cells if c.cell_type == "code") if c.source.startswith("while True"))
     reference = task.cell_references(notebook)[loop]
     assert reference.where == f"before the {tiny_course.LIGHT_QUESTION} check"
-    budget = LOCAL.time.cell_budget(reference.seconds)
-    assert budget <= LOCAL.time.cell_floor_seconds + 2 * LOCAL.time.cell_multiple  # a light cell: about the floor
     result = grade_submission(path, tmp_path / "out", GradingOptions(task))
     assert result.status == Status.TIMEOUT
+    scale, limits = applied_time_limits("\n".join(result.instructor_notes))  # scaled to this machine's speed
+    budget = limits[loop]
+    assert budget == pytest.approx(LOCAL.time.cell_budget(reference.seconds, scale), abs=0.5)
+    assert budget < LOCAL.time.cell_seconds / 4  # a light cell: about the floor, not the cap
     where = f"before the {tiny_course.LIGHT_QUESTION} check"
-    stopped = f"Code cell {loop + 1} was stopped ({where}): it timed out after {int(budget)} s"
+    stopped = f"Code cell {loop + 1} was stopped ({where}): it timed out after {budget:.0f} s"
     assert stopped in "\n".join(result.summary)
     assert result.stages["execution"] < budget + 45, result.stages  # stopped at its budget, not cell_seconds
     assert _scores(result) == {q: (p, p) for q, p in tiny_course.POINTS.items()}  # the rest still ran and was graded
@@ -259,3 +265,112 @@ def test_the_lessons_reference_passes_its_time_limits_with_the_other_core_busy(t
         burner.wait()
     assert result.status == Status.GRADED, result.summary  # no cell ran out of time
     assert result.score == result.max_score, [c.message for c in result.cases if c.score < c.max_score]
+
+
+def test_a_new_assignment_without_data_zips_for_gradescope_and_grades_there(tiny, tmp_path):
+    """The Gradescope zip of an assignment that loads no dataset: no data, no data helper; its reference
+    gets full marks through the zip's own run_autograder, with limits scaled to this machine in the record."""
+    zipped = build_gradescope_zip(tiny, tmp_path / f"{tiny.name}.zip")
+    names = set(zipfile.ZipFile(zipped).namelist())
+    assert not [n for n in names if n.endswith(".npz") or n.endswith("nn_data.py")], names
+    assert f"autograder/hidden_tests/{tiny.name}/cell_times.json" in names and "data/" in names
+    setup = zipfile.ZipFile(zipped).read("setup.sh").decode()
+    assert "for dataset in ; do" in setup and "@" not in setup  # nothing to verify, nothing left unfilled
+    root = gradescope_root(zipped, tmp_path / "autograder")
+    assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
+    shutil.copy2(tiny.solution, root / "submission" / tiny.notebook_name)
+    results = run_autograder(root)
+    assert results["score"] == sum(tiny_course.POINTS.values()), [t["output"] for t in graded_tests(results)]
+    record = grading_record(results)["output"]
+    assert "status: graded" in record and "Time limits: each cell 3 x its reference cell's time" in record, record
+    assert "Machine speed: a step of the speed check took" in record and "in this grading's kernel" in record, record
+
+
+# ---------------------------------------------------------------- an instructor's mistakes on the command line
+
+# Runs in a copy of the repository: for each case, writes the tiny master as the case has it, runs the
+# command line's main() and keeps its exit status and what it printed (a traceback if it raised).
+CLI_CASES = """
+import contextlib, io, json, pathlib, sys, time, traceback
+import nbformat
+from tests import tiny_course
+
+tiny_course.write_master(pathlib.Path("."))  # before the command line finds the course's assignments
+from autograder.__main__ import main
+
+results = []
+for master, argv in json.loads(sys.argv[1]):
+    notebook = tiny_course.master_notebook()
+    if master == "wrong-name":
+        notebook.cells[0].source = notebook.cells[0].source.replace("name: tiny_cnn", "name: other")
+    if master == "raises":
+        cell = next(c for c in notebook.cells if c.cell_type == "code" and "cnn_params = " in c.source)
+        cell.source = "cnn_params = 1 // 0  # SOLUTION"
+    path = tiny_course.write_master(pathlib.Path("."))
+    nbformat.write(notebook, path)
+    started = time.perf_counter()
+    if master == "not-json":
+        path.write_text('{"cells": [')
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        try:
+            status = main(argv)
+        except SystemExit as exit:
+            status = exit.code
+        except BaseException:
+            status = "raised"
+            printed.write(traceback.format_exc())
+    results.append([status, printed.getvalue(), round(time.perf_counter() - started, 1)])
+print(json.dumps(results))
+"""
+
+MISTAKES = {  # (what the master becomes, the command, what the one line must say)
+    "unbuilt-build-gradescope": (None, "build-gradescope --assignment tiny_cnn",
+                                 "tiny_cnn has not been built yet: run `python -m autograder build --assignment tiny_cnn`"),
+    "unbuilt-grade": (None, "grade solutions/tiny_cnn.ipynb --assignment tiny_cnn --out OUT", "tiny_cnn has not been built"),
+    "unbuilt-grade-identified": (None, "grade solutions/tiny_cnn.ipynb --out OUT", "tiny_cnn has not been built yet"),
+    "unbuilt-mutants": (None, "mutants --assignment tiny_cnn --quiet", "tiny_cnn has not been built yet"),
+    "unbuilt-gradescope-run": (None, "gradescope-run --assignment tiny_cnn --root OUT", "tiny_cnn has not been built yet"),
+    "not-json-check-generated": ("not-json", "check-generated --assignment tiny_cnn", "is not a readable notebook"),
+    "wrong-name-build": ("wrong-name", "build --assignment tiny_cnn --no-execute", "says name: 'other', not its file name"),
+    "raises-build": ("raises", "build --assignment tiny_cnn", "the reference solution of tiny_cnn raised ZeroDivisionError"),
+}
+SLOW_MISTAKES = {"raises-build"}  # executes the reference until it raises: ~50 s
+
+
+def run_cli_cases(root: Path, cases: list[str], out: Path) -> dict[str, tuple[object, str]]:
+    argv = [[MISTAKES[c][0], MISTAKES[c][1].replace("OUT", str(out / c)).split()] for c in cases]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", CLI_CASES, json.dumps(argv)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {case: tuple(found[:2]) for case, found in zip(cases, json.loads(done.stdout.strip().splitlines()[-1]), strict=True)}
+
+
+@pytest.fixture(scope="module")
+def cli_outcomes(tmp_path_factory) -> tuple[Path, dict]:
+    """Every fast case through one interpreter, in a copy of this repository with the tiny master added (unbuilt)."""
+    root = copy_tracked_tree(tmp_path_factory.mktemp("copy") / "repo")
+    out = tmp_path_factory.mktemp("outs")
+    return out, run_cli_cases(root, [c for c in MISTAKES if c not in SLOW_MISTAKES], out)
+
+
+def _one_line_with_the_fix(case: str, status: object, printed: str, out: Path) -> None:
+    errors = [line for line in printed.splitlines() if line.startswith("error: ")]
+    assert status == 2 and len(errors) == 1 and MISTAKES[case][2] in errors[0], printed[-2000:]
+    assert "Traceback" not in printed
+    assert not (out / case).exists() or not any((out / case).iterdir())  # nothing half-done
+
+
+@pytest.mark.parametrize("case", [c for c in MISTAKES if c not in SLOW_MISTAKES])
+def test_an_instructors_mistake_is_one_line_with_the_fix(cli_outcomes, case):
+    out, outcomes = cli_outcomes
+    _one_line_with_the_fix(case, *outcomes[case], out)
+
+
+@pytest.mark.slow
+def test_a_reference_that_raises_is_one_line_and_leaves_the_course_as_it_was(tmp_path):
+    root = copy_tracked_tree(tmp_path / "repo")
+    outcome = run_cli_cases(root, ["raises-build"], tmp_path / "out")["raises-build"]
+    _one_line_with_the_fix("raises-build", *outcome, tmp_path / "out")
+    assert not (root / "assignment" / tiny_course.NAME).exists() and not (root / "solutions" / "tiny_cnn_solution.ipynb").exists()

@@ -25,19 +25,21 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
-from autograder.course.paths import AUTOGRADER, REPO
+from autograder.course.master import question_names
+from autograder.course.paths import REPO
+from autograder.engine.results import question_of
 from autograder.engine.sandbox import NOBODY
 from autograder.gradescope import lock
-from autograder.gradescope.container import RECORD_NAME, kernel_memory_limit
+from autograder.gradescope.container import kernel_memory_limit
 from autograder.gradescope.package import GRADING_REQUIREMENTS as GRADING
 from autograder.gradescope.package import build_gradescope_zip
 
 from . import broken_files as builders
+from .gradescope_run import SCHEMA, graded_tests, gradescope_root, grading_record, run_autograder
 from .submissions import honest_light_notebook
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
-SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 FASHION = ASSIGNMENTS["fashion_nn"]
 LOCK = REPO / "requirements.lock"
 
@@ -59,50 +61,13 @@ def zips(tmp_path_factory) -> ZipShelf:
     return ZipShelf(tmp_path_factory.mktemp("zips"))
 
 
-def gradescope_root(zip_path: Path, root: Path) -> Path:
-    """Unpack like Gradescope (zip into source/), run the zip's lockdown step as setup.sh does."""
-    for name in ("source", "submission", "results"):
-        (root / name).mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(root / "source")
-    for name in ("setup.sh", "lockdown.sh", "run_autograder"):  # zipfile drops the modes
-        (root / "source" / name).chmod(0o755)
-    subprocess.run(["bash", str(root / "source" / "lockdown.sh")], check=True)
-    return root
-
-
-def run_autograder(root: Path) -> dict:
-    """Run the zip's run_autograder; results.json must be valid and carry the instructors' grading record."""
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = json.loads((root / "results" / "results.json").read_text())
-    jsonschema.validate(results, SCHEMA)
-    record = grading_record(results)
-    assert record["output"] in done.stdout, "the record is also in the instructor-only standard output"
-    assert "sandbox: bubblewrap" in record["output"], record["output"]  # this machine has bubblewrap
-    return results
-
-
-def grading_record(results: dict) -> dict:
-    """The one informational test for instructors: no points, never shown to students."""
-    records = [t for t in results["tests"] if t["name"] == RECORD_NAME]
-    assert len(records) == 1 and records[0]["visibility"] == "hidden"
-    assert "score" not in records[0] and "max_score" not in records[0]
-    assert results.get("stdout_visibility", "hidden") == "hidden"
-    return records[0]
-
-
-def graded_tests(results: dict) -> list[dict]:
-    return [t for t in results["tests"] if t["name"] != RECORD_NAME]
-
-
 def test_zip_holds_what_gradescope_needs_and_no_solution(zips):
     names = set(zipfile.ZipFile(zips["mnist_nn"]).namelist())
     needed = {"setup.sh", "run_autograder", "requirements.lock", "grading-requirements.txt", "otter_config.json"}
     assert needed | {"data/mnist.npz", "autograder/gradescope/lock.py"} <= names
     assert "autograder/release/student/notebook_setup.py" in names  # the notebooks' setup cell imports it
     assert {f"autograder/hidden_tests/mnist_nn/q{i}.py" for i in range(1, 9)} <= names
+    assert "autograder/hidden_tests/mnist_nn/cell_times.json" in names  # the per-cell limits (and the build's speed)
     assert not any("solution" in n and n.endswith(".ipynb") for n in names)
     assert not any("fashion" in n for n in names), "one assignment per zip"
     assert "data/fashion_mnist.npz" in zipfile.ZipFile(zips["fashion_nn"]).namelist()
@@ -145,7 +110,9 @@ def test_blank_notebook_gets_zero(zips, tmp_path, assignment):
     root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
     shutil.copy2(assignment.student_notebook, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
-    assert results["score"] == 0 and len(graded_tests(results)) > 5
+    assert results["score"] == 0 and {question_of(t["name"]) for t in graded_tests(results)} == set(
+        question_names(assignment.master)
+    ), "a check of every question of the master"
     assert all(t["output"] for t in graded_tests(results)), "every check says what went wrong"
 
 
@@ -238,3 +205,35 @@ def test_lock_check_names_what_is_not_pinned():
         "keras 3.12.4 is installed, the lock pins 3.15.1",
         "mutmut 3.8.1 is installed but not pinned",
     ]
+
+
+def test_a_zip_ships_and_verifies_every_dataset_its_tests_load(tmp_path):
+    """An assignment whose tests load two datasets: both verified files and the data helper are shipped, and
+    setup.sh's verification step checks each one offline in the unpacked zip."""
+    from autograder.course.assignments import Course
+
+    from . import tiny_course
+
+    root = tiny_course.write_course(tmp_path / "course")
+    master = root / "solutions" / f"{tiny_course.NAME}.ipynb"
+    notebook = nbformat.read(master, as_version=4)
+    notebook.metadata["autograder"]["datasets"] = ["mnist", "fashion_mnist"]
+    notebook.cells[0].source = notebook.cells[0].source.replace("files: []", "files: [nn_data.py]")
+    nbformat.write(notebook, master)
+    shutil.copy2(MNIST.course.data_module, root / "solutions" / "nn_data.py")
+    assignment = Course(root, data_dir=MNIST.course.data).get(tiny_course.NAME)
+    for folder in (assignment.hidden_tests, assignment.public_tests):  # as if built (the zip's contents are the point)
+        folder.mkdir(parents=True)
+        (folder / "q1.py").write_text("OK_FORMAT = False\nname = 'q1'\npoints = 1\n")
+    shutil.copy2(master, assignment.student_notebook)
+    zipped = build_gradescope_zip(assignment, tmp_path / "two.zip")
+    names = set(zipfile.ZipFile(zipped).namelist())
+    assert {"data/mnist.npz", "data/fashion_mnist.npz", "solutions/nn_data.py"} <= names
+    setup = zipfile.ZipFile(zipped).read("setup.sh").decode()
+    loop = setup[setup.index("for dataset in"):setup.index("done", setup.index("for dataset in")) + 4]
+    assert loop.startswith("for dataset in mnist fashion_mnist; do")
+    source = gradescope_root(zipped, tmp_path / "autograder") / "source"
+    checked = subprocess.run(["bash", "-c", f'set -e; venv={sys.executable}\n{loop}'], cwd=source, capture_output=True,
+                             text=True, env={k: v for k, v in os.environ.items() if k != "NN_DATA_DIR"})  # as setup.sh
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert "mnist verified" in checked.stdout and "fashion_mnist verified" in checked.stdout

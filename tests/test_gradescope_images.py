@@ -11,18 +11,23 @@ create namespaces and the no-namespace path grades.
 Checked: setup.sh succeeds and installs exactly the locked versions for the image's own Python;
 the hidden tests are unreadable to unprivileged uids (the dataset readable, as a control);
 results.json is valid against the schema; the reference gets full marks and the blank notebook
-zero; the grading record says which sandbox graded; no mount is left on the host. Each image
-takes 5 to 15 minutes; the measurements are printed (README, "Gradescope").
+zero; the grading record says which sandbox graded and which per-cell limits applied, scaled by the
+speed check measured in that root; an endless loop in a light cell (before the q1 check) is
+stopped after its calibrated limit and the rest of the notebook is still graded (full marks); no
+mount is left on the host. Each image takes 10 to 20 minutes; the measurements are printed
+(README, "Gradescope").
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
 
 from autograder.course.assignments import get_assignment
@@ -33,6 +38,8 @@ from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import GB
 
 from .fresh_root import SUITES, FreshRoot, missing_prerequisites
+from .gradescope_run import applied_time_limits
+from .submissions import with_endless_loop_before_check
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -41,7 +48,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing_prerequisites() is no
 SCHEMA = json.loads((AUTOGRADER / "gradescope" / "gradescope_results.schema.json").read_text())
 CONTAINER_MEMORY = 3 * GB
 HIDDEN = f"/autograder/source/autograder/hidden_tests/{MNIST.name}/q1.py"
-DATASET = f"/autograder/source/data/{MNIST.dataset}.npz"
+DATASET = f"/autograder/source/data/{MNIST.datasets[0]}.npz"
+LIGHT_QUESTION = "q1"  # the cells before its check load data and reshape: seconds, not training
 SETUP = "cd /autograder && apt-get update -qq && bash /autograder/source/setup.sh"
 GRADESCOPE_CLEANUP = "apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/*"
 
@@ -95,6 +103,31 @@ def scores(results: dict) -> tuple[float, float]:
     return results["score"], sum(t["max_score"] for t in graded)
 
 
+def limits_derived_here(record: str) -> str:
+    """The record's per-cell limits were scaled by the speed check measured in this root's container."""
+    assert "Machine speed: a step of the speed check took" in record and "in this grading's kernel" in record, record
+    scale, limits = applied_time_limits(record)
+    assert scale >= 1 and limits and max(limits) <= 600, record
+    step = re.search(r"took ([0-9.]+) s in this grading's kernel, ([0-9.]+) s where", record)
+    here, built = step.groups()
+    return f"speed check {here} s here vs {built} s at build: limits x{scale:.2f}, {min(limits):.0f}-{max(limits):.0f} s"
+
+
+def endless_loop_in_a_light_cell(root: FreshRoot, log: Path, tmp_path: Path, reference_seconds: float) -> str:
+    """The reference with `while True: pass` before the q1 check: stopped at its limit, everything else graded."""
+    notebook = tmp_path / MNIST.notebook_name
+    nbformat.write(with_endless_loop_before_check(MNIST.solution, LIGHT_QUESTION), notebook)
+    results, record, seconds, _ = grade(root, notebook, log, docker_caps=False)
+    assert scores(results) == (18, 18), record  # the rest of the notebook ran and was graded
+    stopped = re.search(r"Code cell (\d+) was stopped \(before the q1 check\): it timed out after (\d+) s", results["output"])
+    assert stopped and "status: timeout" in record, results["output"]
+    _, limits = applied_time_limits(record)
+    limit = limits[int(stopped.group(1)) - 1]
+    assert int(stopped.group(2)) == round(limit) and limit < 300, record  # its calibrated limit, far below 600 s
+    return (f"endless loop before the q1 check stopped after {limit:.0f} s (its limit), 18/18, whole grading {seconds:.0f} s "
+            f"({seconds - reference_seconds:.0f} s more than the reference's)")
+
+
 @pytest.mark.parametrize("suite", ["jammy", "noble", "bookworm"])
 def test_the_zip_on_a_fresh_image(suite, autograder_zip, tmp_path, capsys):
     image = SUITES[suite]
@@ -127,11 +160,14 @@ def test_the_zip_on_a_fresh_image(suite, autograder_zip, tmp_path, capsys):
             line = record.split("sandbox: ", 1)[1].splitlines()[0]
             sandbox = "no-namespace fallback" if docker_caps else line.split(": ", 1)[1]
             caps = " (Docker caps)" if docker_caps else ""
+            speed = limits_derived_here(record)
             measured.append(
                 f"{image.label}{caps}: setup.sh {setup.seconds:.0f} s, root {size / 1e9:.2f} GB, "
                 f"reference 18/18 in {ref_seconds:.0f} s (cgroup peak {(peak or 0) / 1e9:.2f} GB), blank 0/18 in "
-                f"{blank_seconds:.0f} s, {sandbox}, hidden tests unreadable"
+                f"{blank_seconds:.0f} s, {sandbox}, hidden tests unreadable; {speed}"
             )
+            if not docker_caps:
+                measured.append(f"{image.label}: {endless_loop_in_a_light_cell(root, log, tmp_path, ref_seconds)}")
     finally:
         left = root.mounts()  # the root's mounts live in namespaces that end with each command
         if not left:

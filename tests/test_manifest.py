@@ -12,11 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.classroom.manifest import is_current
+from autograder.classroom.collect import Submission
+from autograder.classroom.manifest import course_roster, identified_as, is_current
+from autograder.course.assignments import ASSIGNMENTS
 from autograder.course.paths import REPO
 
+from . import digits_course
 from .repo_copy import copy_tracked_tree
 
 # Run in the copy: the versions as they are, then with each edit (old text -> new text; "" old: append).
@@ -44,7 +48,9 @@ results["restored"] = versions()
 print(json.dumps(results))
 """
 
-BOTH = {"mnist_nn", "fashion_nn"}
+EVERY = set(ASSIGNMENTS)
+# Those whose kernel gets the data helper beside the notebook, or whose tests load a dataset with it.
+DATA_HELPER = {name for name, a in ASSIGNMENTS.items() if a.datasets or "nn_data.py" in a.facts.files}
 # (file, old text, new text; old "" appends): changes that cannot change any verdict
 COSMETIC = [
     ("autograder/classroom/class_report.py", "", "\n# a typo fixed in the report\n"),
@@ -56,19 +62,22 @@ COSMETIC = [
     ("otter_config.json", "\n}", "\n\n}"),  # the same configuration
     ("autograder/hidden_tests/mnist_nn/__pycache__/q1.cpython-311.pyc", "", "stale bytecode"),
     ("autograder/release/tree.py", "", "\n# how a release is written\n"),
+    # a student notebook only tells assignments apart: each grading's record keeps what it was identified as
+    ("assignment/fashion_nn/fashion_nn.ipynb", "In the lesson you taught", "In the lesson, you taught"),
 ]
 # (file, old text, new text, the assignments whose version must change)
 VERDICT = [
-    ("autograder/engine/judge.py", "", "\n# judge changed\n", BOTH),
-    ("autograder/limits.py", "cell_floor_seconds: float = 60.0", "cell_floor_seconds: float = 61.0", BOTH),
-    ("autograder/course/assignments.py", "", "\n# the grading task changed\n", BOTH),
+    ("autograder/engine/judge.py", "", "\n# judge changed\n", EVERY),
+    ("autograder/limits.py", "cell_floor_seconds: float = 60.0", "cell_floor_seconds: float = 61.0", EVERY),
+    ("autograder/course/assignments.py", "", "\n# the grading task changed\n", EVERY),
     ("autograder/hidden_tests/mnist_nn/q1.py", "", "\n# a hidden test changed\n", {"mnist_nn"}),
     ("autograder/hidden_tests/fashion_nn/q3.py", "", "\n# a hidden test changed\n", {"fashion_nn"}),
     ("assignment/mnist_nn/tests/q2.py", "", "\n# a public test changed\n", {"mnist_nn"}),
-    ("solutions/nn_data.py", "", "\n# the data helper changed\n", BOTH),
-    ("autograder/release/student/notebook_setup.py", "", "\n# the notebooks' setup (and copies' names) changed\n", BOTH),
-    ("otter_config.json", '"seed": 42', '"seed": 43', BOTH),
-    ("requirements.lock", "", "\nnumpy==0.0.1\n", BOTH),
+    ("solutions/nn_data.py", "", "\n# the data helper changed\n", DATA_HELPER),
+    ("autograder/hidden_tests/mnist_nn/cell_times.json", '"seconds": ', '"seconds": 1', {"mnist_nn"}),
+    ("autograder/release/student/notebook_setup.py", "", "\n# the notebooks' setup (and copies' names) changed\n", EVERY),
+    ("otter_config.json", '"seed": 42', '"seed": 43', EVERY),
+    ("requirements.lock", "", "\nnumpy==0.0.1\n", EVERY),
 ]
 
 
@@ -113,3 +122,40 @@ def test_only_a_final_verdict_for_the_same_request_is_current():
     assert not is_current(manifest, "abc", "v", requested="mnist_nn")  # identified then; now asked for one
     assert is_current({**manifest, "requested": "mnist_nn"}, "abc", "v", requested="mnist_nn")
     assert not is_current({**manifest, "status": "grader-error"}, "abc", "v")
+
+
+def test_adding_an_assignment_leaves_the_others_versions_alone(tmp_path):
+    """A third lesson (scikit-learn's bundled digits: no dataset) added to a copy and built: the existing
+    assignments keep their grader versions, so resuming a class after adding a lesson regrades nobody."""
+    root = copy_tracked_tree(tmp_path / "repo")
+    before = versions(root, [])["as is"]
+    digits_course.write_master(root)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    build = [sys.executable, "-m", "autograder", "build", "--assignment", digits_course.NAME, "--no-execute"]
+    done = subprocess.run(build, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = versions(root, [])["as is"]
+    assert set(after) == set(before) | {digits_course.NAME}
+    assert {name: after[name] for name in before} == before
+
+
+def _submission(tmp_path: Path, name: str) -> Submission:
+    """The lesson's notebook under another name, without the assignment name otter writes into its metadata."""
+    notebook = nbformat.read(ASSIGNMENTS["mnist_nn"].student_notebook, as_version=4)
+    notebook.metadata.pop("otter", None)
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    return Submission(path.stem, path)
+
+
+def test_a_recorded_identity_is_checked_again_only_when_the_assignments_change(tmp_path):
+    sub = _submission(tmp_path, "homework.ipynb")
+    assert identified_as(sub, "mnist_nn") == "mnist_nn" == identified_as(sub, None)  # by the functions it defines
+    manifest = {"status": "graded", "content_sha256": "abc", "grader_version": "v", "requested": "mnist_nn"}
+    same_course = {**manifest, "identity": {"roster": course_roster(), "as": "unread"}}
+    assert is_current(same_course, "abc", "v", "mnist_nn", sub)  # the same assignments: not read again
+    changed = {**manifest, "identity": {"roster": "another course", "as": "mnist_nn"}}
+    assert is_current(changed, "abc", "v", "mnist_nn", sub)  # read again: still the lesson
+    moved = {**manifest, "identity": {"roster": "another course", "as": None}}
+    assert not is_current(moved, "abc", "v", "mnist_nn", sub)  # now recognised: it must be graded again
+    assert not is_current(manifest, "abc", "v", "mnist_nn", sub)  # no identity recorded

@@ -131,10 +131,17 @@ def master_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
+def write_master(root: Path) -> Path:
+    """This master notebook in root/solutions/ (a new course's, or one more in a copy of this repository)."""
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    path = root / "solutions" / f"{NAME}.ipynb"
+    nbformat.write(master_notebook(), path)
+    return path
+
+
 def write_course(root: Path) -> Path:
     """A course folder holding only this master notebook, the grading config and an (empty) data folder."""
-    (root / "solutions").mkdir(parents=True)
+    write_master(root)
     (root / "data").mkdir()
     (root / "otter_config.json").write_text(OTTER_CONFIG.read_text())
-    nbformat.write(master_notebook(), root / "solutions" / f"{NAME}.ipynb")
     return root

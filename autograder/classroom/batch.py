@@ -118,7 +118,7 @@ def _plan(submissions: list[Submission], settings: BatchSettings, outcome: Batch
         manifest = read_manifest(settings.out, sub)
         graded_as = settings.requested or (manifest or {}).get("assignment")
         current = manifest is not None and is_current(
-            manifest, read_payload(sub.path)[1], version_for(graded_as), settings.requested
+            manifest, read_payload(sub.path)[1], version_for(graded_as), settings.requested, sub
         )
         if current and not settings.force:
             outcome.skipped.append(sub.id)

@@ -15,6 +15,14 @@ the CLI's text, the docs, the similarity measure or the Gradescope packaging reg
   data helper), its configuration and the arguments of its callables;
 * the pinned packages (``requirements.lock``).
 
+Nothing of another assignment is part of it: adding or changing one assignment leaves the others'
+versions alone. What does depend on the other assignments, which assignment a notebook is (the
+engine refuses another assignment's notebook), is kept in each manifest instead (``identity``: the
+assignment it was identified as, and a digest of the assignments it was compared with); when those
+have changed since, resuming identifies the submission again and regrades it only if the answer moved.
+Nor is anything measured on the grading machine (its speed, which scales the per-cell time limits:
+engine/speed.py): the grading's instructor notes record it.
+
 The datasets are covered through the data helper, which pins the SHA-256 of every array and
 refuses any other bytes; their ``.npz`` files are not hashed, since rewriting one (another
 machine, another ``fetch-data``) changes its zip timestamps but not a single verdict.
@@ -30,8 +38,10 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_atomically
-from ..course.assignments import ASSIGNMENTS, Assignment
+from ..course.assignments import ASSIGNMENTS, COURSE, Assignment
+from ..course.identify import identified_name, roster
 from ..course.paths import AUTOGRADER, REPO
+from ..engine.load import SubmissionError, load_submission
 from ..engine.results import FINAL_STATUSES
 from .collect import Submission
 
@@ -39,7 +49,10 @@ MANIFEST = "grading.json"
 
 VERDICT_CODE = (AUTOGRADER / "engine", AUTOGRADER / "course", AUTOGRADER / "limits.py", REPO / "requirements.lock")
 # Fields of the grading task whose content is not hashed, and why.
-UNHASHED_FIELDS = {"data_dir": "its arrays are pinned by SHA-256 in the data helper, which is hashed"}
+UNHASHED_FIELDS = {
+    "data_dir": "its arrays are pinned by SHA-256 in the data helper, which is hashed",
+    "identify": "it compares with every assignment: each manifest records its identity instead (is_current)",
+}
 
 
 def grader_version(assignment: Assignment) -> str:
@@ -127,16 +140,47 @@ def read_manifest(out: Path, submission: Submission) -> dict | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def is_current(manifest: dict | None, digest: str, version: str, requested: str | None = None) -> bool:
+def is_current(
+    manifest: dict | None, digest: str, version: str, requested: str | None = None, submission: Submission | None = None
+) -> bool:
     """Done: a final verdict on this very content by this very grader, for the same request
-    (an assignment named by the instructor, or None: identified from the notebook)."""
+    (an assignment named by the instructor, or None: identified from the notebook), and, given the
+    submission, still identified as the same assignment (checked again only if the course's assignments changed)."""
     return (
         bool(manifest)
         and manifest.get("status") in FINAL_STATUSES
         and manifest.get("content_sha256") == digest
         and manifest.get("grader_version") == version
         and manifest.get("requested") == requested
+        and (submission is None or _same_identity(manifest, submission, requested))
     )
+
+
+def course_roster() -> str:
+    """What identification compares a submission with: every assignment of the course (identify.roster)."""
+    return roster(COURSE.student_notebooks())
+
+
+def identified_as(submission: Submission, requested: str | None) -> str | None:
+    """The assignment the grader takes the submission for: among all (requested None), or, when one was
+    requested, the other assignment whose notebook the engine refuses it as (None: none recognised)."""
+    if requested is None:
+        from .worker import identify_submission
+
+        found = identify_submission(submission.path, submission.path.name)[0]
+        return found.name if found else None
+    try:
+        notebook = load_submission(submission.path, ASSIGNMENTS[requested].notebook_name).notebook
+    except SubmissionError:
+        return None
+    return identified_name(notebook, submission.path.name, COURSE.student_notebooks())
+
+
+def _same_identity(manifest: dict, submission: Submission, requested: str | None) -> bool:
+    identity = manifest.get("identity")
+    if not isinstance(identity, dict):
+        return False
+    return identity.get("roster") == course_roster() or identity.get("as") == identified_as(submission, requested)
 
 
 def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict) -> dict:
@@ -159,6 +203,7 @@ def save_result(out: Path, submission: Submission, digest: str, requested: str |
         "content_sha256": digest,
         "requested": requested,
         **{k: v for k, v in returned.items() if k != "files"},
+        "identity": {"roster": course_roster(), "as": identified_as(submission, requested)},
     }
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest

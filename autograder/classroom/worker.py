@@ -110,5 +110,5 @@ def worker_report() -> dict:
     return {
         "python": sys.version.split()[0],
         "repository": str(REPO),
-        "versions": {name: grader_version(a) for name, a in ASSIGNMENTS.items()},
+        "versions": {name: grader_version(a) for name, a in ASSIGNMENTS.items() if a.built},
     }

@@ -151,7 +151,7 @@ class Assignment:
         if self.master.exists():
             return read_master_facts(self.master)
         if self.student_notebook.exists():
-            return _facts_from_metadata(nbformat.read(self.student_notebook, as_version=4), self.student_notebook)
+            return _facts_from_metadata(read_notebook(self.student_notebook), self.student_notebook)
         raise CourseError(f"{self.name}: neither {self.master} nor {self.student_notebook} exists")
 
     @property
@@ -161,13 +161,6 @@ class Assignment:
     @property
     def datasets(self) -> tuple[str, ...]:
         return self.facts.datasets
-
-    @property
-    def dataset(self) -> str:
-        """The one dataset of an assignment that has exactly one (what the Gradescope zip ships)."""
-        if len(self.datasets) != 1:
-            raise CourseError(f"{self.name} loads {len(self.datasets)} datasets in its tests, not exactly one")
-        return self.datasets[0]
 
     @property
     def listed_files(self) -> tuple[Path, ...]:
@@ -180,6 +173,15 @@ class Assignment:
         which every generated notebook imports (it ships with this package, not with a course)."""
         return (*self.listed_files, SETUP_MODULE)
 
+    @property
+    def built(self) -> bool:
+        """Whether `build` has generated its tests (what grading needs)."""
+        return any(self.hidden_tests.glob("q*.py"))
+
+    def require_built(self) -> None:
+        if not self.built:
+            raise CourseError(f"{self.name} has not been built yet: run `python -m autograder build --assignment {self.name}`")
+
     def config(self) -> dict:
         """The grading configuration (otter's keys): shared settings plus this assignment's name."""
         return {**json.loads(self.course.otter_config.read_text()), "assignment_name": self.name}
@@ -190,7 +192,9 @@ class Assignment:
         from .data import prepare_judge_data
         from .identify import identified_name, unanswered
 
+        self.require_built()
         reference = timing.load(self.cell_times)
+        helper = self.course.data_module if self.datasets else None
         return GradingTask(
             name=self.name,
             notebook_name=self.notebook_name,
@@ -199,12 +203,24 @@ class Assignment:
             support_files=self.support_files,
             data_dir=self.course.data,
             config=self.config(),
-            prepare_judge=functools.partial(prepare_judge_data, self.course.data_module, self.datasets),
-            # The student notebooks it tells apart, not the course: a task names only what its verdicts depend on.
+            # The data helper only when the tests load a dataset: a task names only what its verdicts depend on.
+            prepare_judge=functools.partial(prepare_judge_data, helper, self.datasets),
+            # Which other assignment a notebook is depends on every assignment of the course; the grader
+            # version leaves it out and each grading's record keeps the answer instead (classroom/manifest.py).
             identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),
             unanswered=functools.partial(unanswered, student_notebook=self.student_notebook),
             cell_references=None if reference is None else functools.partial(timing.cell_references, reference),
+            speed_check=None if reference is None else timing.speed_check(self.cell_times),
         )
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A course notebook (a master, or a generated one); CourseError when it cannot be read."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # not JSON, not a notebook, unreadable: nbformat raises many kinds
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CourseError(f"{path} is not a readable notebook ({first}): open it in Jupyter and save it again") from None
 
 
 def config_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
@@ -214,7 +230,7 @@ def config_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None
 
 def read_master_facts(master: Path) -> Facts:
     """The facts of a master notebook; CourseError says what is missing or wrong."""
-    notebook = nbformat.read(master, as_version=4)
+    notebook = read_notebook(master)
     cell = config_cell(notebook)
     try:
         config = yaml.safe_load(cell.source) if cell is not None else None

@@ -86,7 +86,11 @@ def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
     command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(source / assignment.master.name), str(output)]
     done = subprocess.run(command, capture_output=True, text=True, env=_environment(assignment.course))
     if done.returncode != 0:
-        raise RuntimeError(f"otter assign failed for {assignment.name}:\n{done.stdout}\n{done.stderr}")
+        log = build_log(assignment)
+        with open(log, "a") as kept:
+            kept.write(f"otter assign failed for {assignment.name}:\n{done.stdout}\n{done.stderr}\n")
+        reason = ([line for line in done.stderr.splitlines() if line.strip()] or ["no message"])[-1]
+        raise CourseError(f"otter assign refused {assignment.master}: {reason.strip()} (its whole output is in {log})")
     out = OtterOutput(output, assignment)
     versions = grader_versions(LOCK.read_text(encoding="utf-8"))
     for path in (out.student / assignment.notebook_name, out.autograder / assignment.notebook_name):
@@ -94,6 +98,12 @@ def run_otter_assign(assignment: Assignment, workdir: Path) -> OtterOutput:
         install_setup_cell(notebook, assignment.name, versions)
         nbformat.write(notebook, path)
     return out
+
+
+def build_log(assignment: Assignment) -> Path:
+    """Where otter's and the reference kernel's own output go (not the terminal)."""
+    assignment.course.build.mkdir(parents=True, exist_ok=True)
+    return assignment.course.build / f"{assignment.name}-build.log"
 
 
 def _environment(course: Course) -> dict[str, str]:
@@ -123,35 +133,60 @@ def install_outputs(out: OtterOutput) -> None:
     shutil.copy2(out.zip, a.otter_zip)
 
 
-def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
-    """Execute otter's solution notebook next to the public tests; save it and its cell times."""
+def execute_as_students_run(a: Assignment, notebook: nbformat.NotebookNode, tests: Path, timeout: int = 600) -> None:
+    """Execute `notebook` in place, in a kernel started in a temporary folder that holds it, its public tests
+    and its support files, as a student's does; every cell's timing is recorded. Its kernel's own output goes
+    to the build log; a cell that raises (or a kernel that dies) is a CourseError that names the log."""
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    a = out.assignment
-    log = a.course.build / f"{a.name}-build.log"
+    log = build_log(a)
     with tempfile.TemporaryDirectory() as run_dir, open(log, "ab") as kernel_output:
         run_dir = Path(run_dir)
-        shutil.copytree(out.student / "tests", run_dir / "tests")
+        shutil.copytree(tests, run_dir / "tests")
         for path in a.support_files:
             shutil.copy2(path, run_dir / path.name)
-        notebook = nbformat.read(out.autograder / a.notebook_name, as_version=4)
         nbformat.write(notebook, run_dir / a.notebook_name)  # otter.Notebook reads it from disk
         client = NotebookClient(
             notebook, timeout=timeout, kernel_name="python3", record_timing=True,
             resources={"metadata": {"path": str(run_dir)}},
         )
-        client.execute(env=_environment(a.course), stdout=kernel_output, stderr=kernel_output)
+        try:
+            client.execute(env=_environment(a.course), stdout=kernel_output, stderr=kernel_output)
+        except CellExecutionError as error:  # the reference solution itself raised: the master needs a fix
+            kernel_output.write(f"\n{error}\n".encode())
+            raise CourseError(f"the reference solution of {a.name} raised {error.ename}: {error.evalue} "
+                              f"(fix the master {a.master.name}; the cell and its traceback are in {log})") from None
+        except (CellTimeoutError, DeadKernelError) as error:
+            raise CourseError(f"the reference solution of {a.name} did not finish ({type(error).__name__}); "
+                              f"see {log}") from None
+
+
+def execute_solution(out: OtterOutput, timeout: int = 600) -> None:
+    """Execute otter's solution notebook next to the public tests; save it and its cell times."""
+    a = out.assignment
+    notebook = nbformat.read(out.autograder / a.notebook_name, as_version=4)
+    # The machine's speed is timed in the same kernel, just before the cells (timing.py, engine/speed.py).
+    check = timing.speed_check_cells()
+    notebook.cells[:0] = check
+    execute_as_students_run(a, notebook, out.student / "tests", timeout)
+    del notebook.cells[: len(check)]
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):  # numbered as if the check had not run
+        for item in (cell, *cell.outputs):
+            if item.get("execution_count"):
+                item["execution_count"] -= len(check)
     nbformat.write(notebook, a.solution)
-    timing.save(timing.record(notebook), a.cell_times)
+    a.hidden_tests.mkdir(parents=True, exist_ok=True)
+    timing.save(timing.record(notebook), a.cell_times, timing.speed_step_seconds(check))
 
 
 def build(assignment: Assignment, execute: bool = True) -> None:
     assignment.course.build.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
         out = run_otter_assign(assignment, Path(workdir))
-        install_outputs(out)
-        if execute:
+        if execute:  # first: a reference that fails leaves every generated file as it was
             execute_solution(out)
+        install_outputs(out)
 
 
 def copy_sources(course: Course, target: Path) -> Course:

@@ -41,7 +41,7 @@ def kernel_environment(data: Path = DATA) -> dict[str, str]:
 
 
 @functools.cache
-def prepare_judge_data(module: Path, datasets: tuple[str, ...]) -> None:
+def prepare_judge_data(module: Path | None, datasets: tuple[str, ...]) -> None:
     """Prepare the judge while the notebook runs: Keras imported, the tests' data loaded once.
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on

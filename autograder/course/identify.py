@@ -12,6 +12,8 @@ none of these recognise is left to the grader that was asked for (``None``).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -81,6 +83,16 @@ def _code(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
 @functools.cache
 def _distributed_code(student_notebook: Path) -> tuple[str, ...]:
     return _code(nbformat.read(student_notebook, as_version=4)) if student_notebook.exists() else ()
+
+
+def roster(student_notebooks: Iterable[Path]) -> str:
+    """A digest of everything identified_name compares a notebook with: each assignment's name and fingerprint.
+
+    Identification (the code aside) changes only when this does: a grading's record keeps it, so adding an
+    assignment re-identifies recorded submissions instead of changing every assignment's grader version.
+    """
+    entries = sorted((path.stem, sorted(_fingerprint(path)) if path.exists() else None) for path in student_notebooks)
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 def identify(notebook: nbformat.NotebookNode, file_name: str, assignments: Iterable[Assignment]) -> Assignment | None:

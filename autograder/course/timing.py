@@ -18,6 +18,14 @@ and it gets the longest of those reference times. A cell whose place the referen
 notebook without checks, a question that does not exist) gets the longest time of the whole
 reference. Generous on purpose: an honest cell that does what a reference cell does gets that
 cell's time, while an infinite loop in a light cell is stopped after about the floor.
+
+The same kernel first runs :data:`SPEED_SETUP` and times :data:`SPEED_STEP` (a few eager
+TensorFlow products and a NumPy normalization, the arithmetic of these lessons, fixed and
+deterministic: about 0.2 s). ``cell_times.json`` keeps that median step time beside the cells, and
+every grading times the same step in its own kernel to scale the reference times to its machine
+(engine/speed.py). The reference solution itself is not what is re-timed: it would cost a whole
+training per grading machine, and shipping it (in the Gradescope zip, to Dask workers) would put
+the answer key where only the hidden tests' lock-down protects it.
 """
 
 from __future__ import annotations
@@ -30,13 +38,42 @@ from pathlib import Path
 
 import nbformat
 
-from ..engine import CellReference
+from ..engine import CellReference, SpeedCheck
+from .assignments import CourseError
 from .cells import bound_names, checked_questions, parsable
 
 END = ""  # the place of cells after the notebook's last check
 
+# The speed check's workload: what a lesson's cells spend their time on (dense products, ReLU and
+# softmax in TensorFlow, as a Dense network's training steps do, and NumPy scaling of pixels), small
+# enough that five steps cost about a second. Eager operations: nothing is traced or compiled.
+SPEED_SETUP = """\
+import numpy as np
+from keras import ops
 
-class TimingError(ValueError):
+_rng = np.random.default_rng(0)
+x = _rng.random((1024, 784), dtype=np.float32)
+w1 = _rng.normal(0, 0.05, (784, 256)).astype(np.float32)
+w2 = _rng.normal(0, 0.05, (256, 10)).astype(np.float32)
+pixels = _rng.integers(0, 256, (4000, 784), dtype=np.uint8)
+
+
+def step(rounds=10):
+    total = 0.0
+    for _ in range(rounds):
+        hidden = ops.relu(ops.matmul(x, w1))
+        probabilities = ops.softmax(ops.matmul(hidden, w2))
+        back = ops.matmul(probabilities, ops.transpose(w2)) * ops.cast(hidden > 0, "float32")
+        total += float(ops.sum(ops.matmul(ops.transpose(x), back)))
+    return total + float((pixels.astype(np.float32) / 255.0).sum())
+
+
+step(1)  # TensorFlow's first operations start its thread pools: not timed
+"""
+SPEED_STEP = "step()"
+
+
+class TimingError(CourseError):
     """A cell_times.json that cannot be used (rebuild the assignment)."""
 
 
@@ -81,9 +118,36 @@ def record(executed: nbformat.NotebookNode) -> list[ReferenceCell]:
     ]
 
 
-def save(cells: list[ReferenceCell], path: Path) -> None:
+def speed_check_cells() -> list[nbformat.NotebookNode]:
+    """The speed check as code cells, run before the reference's own cells when build times them."""
+    check = unmeasured_check()
+    sources = [check.setup_code(), *[check.step_code()] * check.repeats, check.cleanup_code()]
+    return [nbformat.v4.new_code_cell(source) for source in sources]
+
+
+def unmeasured_check() -> SpeedCheck:
+    return SpeedCheck(SPEED_SETUP, SPEED_STEP, 0.0)
+
+
+def speed_step_seconds(executed_check_cells: list[nbformat.NotebookNode]) -> float:
+    """The median step time of the executed speed-check cells (setup first, cleanup last)."""
+    steps = sorted(_seconds(cell) for cell in executed_check_cells[1:-1])
+    return steps[len(steps) // 2]
+
+
+def save(cells: list[ReferenceCell], path: Path, speed_seconds: float | None = None) -> None:
     entries = [{"seconds": c.seconds, "question": c.question, "names": list(c.names)} for c in cells]
-    path.write_text(json.dumps({"cells": entries}, indent=1) + "\n")
+    document: dict = {"cells": entries}
+    if speed_seconds is not None:  # the machine's speed when these times were taken (engine/speed.py)
+        document["speed_check"] = {"step_seconds": round(speed_seconds, 4), "workload": unmeasured_check().digest}
+    path.write_text(json.dumps(document, indent=1) + "\n")
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise TimingError(f"{path} is unreadable ({error}): run `python -m autograder build` again") from None
 
 
 def load(path: Path) -> list[ReferenceCell] | None:
@@ -91,10 +155,23 @@ def load(path: Path) -> list[ReferenceCell] | None:
     if not path.exists():
         return None
     try:
-        entries = json.loads(path.read_text())["cells"]
+        entries = _read(path)["cells"]
         return [ReferenceCell(int(e["seconds"]), tuple(sorted(map(str, e["names"]))), str(e["question"])) for e in entries]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise TimingError(f"{path} is unreadable ({error}): run `python -m autograder build` again") from None
+
+
+def speed_check(path: Path) -> SpeedCheck | None:
+    """The speed check with the step time recorded beside the reference's cells; None when it was not
+    recorded (an older build) or recorded for another workload: then the build's times apply unscaled."""
+    recorded = _read(path).get("speed_check") if path.exists() else None
+    check = unmeasured_check()
+    if not isinstance(recorded, dict) or recorded.get("workload") != check.digest:
+        return None
+    seconds = recorded.get("step_seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 < seconds < 3600:
+        raise TimingError(f"{path}: step_seconds {seconds!r} is not a time: run `python -m autograder build` again")
+    return SpeedCheck(check.setup, check.step, float(seconds), check.repeats)
 
 
 def _where(place: str, checks_here: list[str], any_checks: bool) -> str:

@@ -7,5 +7,8 @@ describes an assignment as a :class:`GradingTask`, and the other parts call
 
 from .pipeline import CellReference, GradingOptions, GradingTask, grade_submission
 from .results import CaseResult, GradeResult, Status
+from .speed import SpeedCheck
 
-__all__ = ["CaseResult", "CellReference", "GradeResult", "GradingOptions", "GradingTask", "Status", "grade_submission"]
+__all__ = [
+    "CaseResult", "CellReference", "GradeResult", "GradingOptions", "GradingTask", "SpeedCheck", "Status", "grade_submission"
+]

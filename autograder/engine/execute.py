@@ -277,9 +277,14 @@ class SandboxedKernel:
         return self.link.wait(request, timeout, lambda: self.alive)
 
     def execute(
-        self, notebook: nbformat.NotebookNode, preamble: str, before_each: str = "", cell_seconds: Sequence[float] = ()
+        self,
+        notebook: nbformat.NotebookNode,
+        preamble: str,
+        before_each: str = "",
+        cell_seconds: Sequence[float] | Callable[[], Sequence[float]] = (),
     ) -> ExecutionReport:
-        """Run the preamble, then every code cell (the n-th for at most cell_seconds[n-1]); never raises for student code."""
+        """Run the preamble, then every code cell (the n-th for at most cell_seconds[n-1], or what
+        cell_seconds() returns once the preamble has run); never raises for student code."""
         report = ExecutionReport()
         started = time.monotonic()
         try:
@@ -287,6 +292,8 @@ class SandboxedKernel:
         except (KernelStopped, TimeoutError) as exc:
             report.kernel_alive = False
             report.cells.append(CellOutcome(0, "died", f"the kernel did not start ({exc})"))
+        if callable(cell_seconds):  # e.g. limits scaled by a speed check that runs in the prepared kernel
+            cell_seconds = cell_seconds() if report.kernel_alive else ()
         code_cells = [c for c in notebook.cells if c.cell_type == "code"]
         for number, cell in enumerate(code_cells, start=1):
             remaining = self.limits.notebook_seconds - (time.monotonic() - started)
@@ -310,14 +317,14 @@ class SandboxedKernel:
         try:
             reply = self.run_code(source, timeout=seconds, store_history=True)
         except TimeoutError:
-            return CellOutcome(number, "timeout" if self._interrupt() else "died", f"timed out after {seconds:.0f} s")
+            return CellOutcome(number, "timeout" if self.interrupt() else "died", f"timed out after {seconds:.0f} s")
         except KernelStopped:
             return CellOutcome(number, "died", "the kernel died")
         if reply["status"] != "ok":
             return CellOutcome(number, "error", f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')[:300]}")
         return CellOutcome(number, "ok")
 
-    def _interrupt(self) -> bool:
+    def interrupt(self) -> bool:
         """Interrupt a runaway cell; stop the kernel if it does not come back. True if it is usable."""
         try:
             assert self.link is not None
@@ -357,7 +364,7 @@ class SandboxedKernel:
         try:
             self.run_code(code, timeout=timeout)
         except TimeoutError:
-            self._interrupt()
+            self.interrupt()
             raise wire.StudentError(f"it did not finish within {timeout:.0f} s") from None
         except KernelStopped:
             raise wire.StudentError("the notebook's kernel stopped while the grader was reading its answers") from None

@@ -24,6 +24,7 @@ from .load import Expected, SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
 from .results import CaseResult, GradeResult, Status, test_name
 from .sandbox import SandboxSpec, SandboxUnavailable, can_drop_user, check_available, readable_by_others
+from .speed import SpeedCheck, machine_speed
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class GradingTask:
     unanswered: Callable[[nbformat.NotebookNode], bool] | None = None
     # One CellReference per code cell of a submission, in order (None: every cell gets cell_seconds).
     cell_references: Callable[[nbformat.NotebookNode], Sequence[CellReference]] | None = None
+    # The workload timed with the reference's cells, to scale their times to this machine (speed.py).
+    speed_check: SpeedCheck | None = None
 
     def expected(self) -> Expected:
         """What the load stage may ask to choose among several notebooks of a submission."""
@@ -193,24 +196,38 @@ class LiveSubmission:
         try:
             self.kernel.start()
             stages["sandbox start"] = time.perf_counter() - mark
-            mark = time.perf_counter()
             config = task.config
             seed_variable, seed = config.get("seed_variable"), int(config.get("seed", 42))
             cells = list(task.cell_references(self.notebook)) if task.cell_references is not None else []
             limits = self.options.profile.time
+            mark = time.perf_counter()
             report = self.kernel.execute(
-                self.notebook,
-                preamble(seed),
-                f"{seed_variable} = {seed}" if seed_variable else "",
-                [limits.cell_budget(cell.seconds) for cell in cells],
+                self.notebook, preamble(seed), f"{seed_variable} = {seed}" if seed_variable else "",
+                lambda: self._cell_budgets(cells, limits),  # after the preamble: Keras is imported, everything seeded
             )
-            stages["execution"] = time.perf_counter() - mark
+            stages["execution"] = time.perf_counter() - mark - stages.get("speed check", 0.0)
             self.result.status, lines = summarize_execution(report, cells, limits)
             self.result.summary += lines
         except BaseException:
             self._close()
             raise
         return self
+
+    def _cell_budgets(self, cells: Sequence[CellReference], limits: TimeLimits) -> list[float]:
+        """Each cell's limit, its reference time scaled to this machine's speed; the instructor is told which and why."""
+        if not cells:
+            if self.options.task.cell_references is None:
+                self.result.instructor_notes.append(
+                    f"Time limits: no reference cell times (the assignment was built without executing its solution): "
+                    f"every cell {limits.cell_seconds:g} s, the notebook {limits.notebook_seconds:g} s."
+                )
+            return []
+        mark = time.perf_counter()
+        speed = machine_speed(self.kernel, self.options.task.speed_check, limits)
+        self.result.stages["speed check"] = time.perf_counter() - mark
+        budgets = [limits.cell_budget(cell.seconds, speed.scale) for cell in cells]
+        self.result.instructor_notes.append(speed.note(budgets, limits))
+        return budgets
 
     def __exit__(self, *exc: object) -> None:
         self._close()

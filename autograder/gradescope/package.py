@@ -4,23 +4,25 @@ Gradescope unzips the autograder into ``/autograder/source``, runs ``setup.sh`` 
 when it builds the image (as root, with internet), then for each submission runs
 ``/autograder/run_autograder``, which must leave ``/autograder/results/results.json``.
 
-The zip mirrors this repository's layout (the grading package, the assignment's hidden and
-public tests, the data helper, the verified dataset, the config, the pinned packages and the
-list of those the grader needs),
-so the grader runs from ``/autograder/source`` unchanged. It holds no solution notebook.
+The zip mirrors the course's layout (the grading package, the assignment's hidden and public
+tests and reference cell times, the files students get beside their notebook, the data helper and
+the verified datasets when the assignment loads any (none, one or several), the config, the pinned
+packages and the list of those the grader needs), so the grader runs from ``/autograder/source``
+unchanged. It holds no solution notebook.
 ``setup.sh`` makes the source folder root-only; the kernel's unprivileged user sees only
-what the sandbox mounts: the dataset (read-only) and copies of the public files.
+what the sandbox mounts: the datasets (read-only) and copies of the public files.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 import zipfile
 from pathlib import Path
 
-from ..course.assignments import Assignment
-from ..course.paths import AUTOGRADER, DATA, DATA_MODULE, OTTER_CONFIG, REPO
+from ..course.assignments import Assignment, CourseError
+from ..course.paths import AUTOGRADER, REPO
 
 TEMPLATES = Path(__file__).parent / "templates"
 # The packages setup.sh installs (top-level names; versions from requirements.lock).
@@ -38,8 +40,29 @@ def _shipped(path: Path) -> bool:
 
 
 def render(template: Path, assignment: Assignment) -> str:
-    """A shell script of the zip, with this assignment's name and dataset filled in."""
-    return template.read_text().replace("@ASSIGNMENT@", assignment.name).replace("@DATASET@", assignment.dataset)
+    """A shell script of the zip, with this assignment's name and datasets (none, one or several) filled in."""
+    datasets = " ".join(shlex.quote(name) for name in assignment.datasets)
+    return template.read_text().replace("@ASSIGNMENT@", assignment.name).replace("@DATASETS@", datasets)
+
+
+def dataset_files(assignment: Assignment) -> list[Path]:
+    """The verified ``.npz`` of every dataset the assignment's tests load, from the course's data folder."""
+    if not assignment.datasets:
+        return []
+    from ..course.data import data_module
+
+    nn_data = data_module(assignment.course.data_module)
+    saved = os.environ.get("NN_DATA_DIR")
+    os.environ["NN_DATA_DIR"] = str(assignment.course.data)  # the course's data, wherever its helper lives
+    try:
+        return [nn_data.DATASETS[name].local_arrays(allow_download=False)[1] for name in assignment.datasets]
+    except nn_data.DataError as error:  # missing or damaged: the message says how to fetch it
+        raise CourseError(f"{assignment.name} ships its datasets, but: {error}") from None
+    finally:
+        if saved is None:
+            del os.environ["NN_DATA_DIR"]
+        else:
+            os.environ["NN_DATA_DIR"] = saved
 
 
 def _zip_tree(archive: zipfile.ZipFile, source: Path, arcname: str, pattern: str = "*") -> None:
@@ -54,14 +77,19 @@ def _zip_text(archive: zipfile.ZipFile, name: str, text: str, mode: int) -> None
     archive.writestr(info, text, zipfile.ZIP_DEFLATED)
 
 
+def _zip_folder(archive: zipfile.ZipFile, name: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = (0o040755 << 16) | 0x10  # a directory (Unix mode and MS-DOS flag)
+    archive.writestr(info, b"")
+
+
 def build_gradescope_zip(assignment: Assignment, target: Path) -> Path:
     """Write the autograder zip for one assignment; returns its path."""
-    from ..course.data import data_module
-
-    dataset = data_module().DATASETS[assignment.dataset]
-    _, data_file = dataset.local_arrays(allow_download=False)  # verified before it is shipped
-    if not assignment.hidden_tests.is_dir() or not any(assignment.hidden_tests.glob("q*.py")):
-        raise FileNotFoundError(f"{assignment.hidden_tests} is empty: run `python -m autograder build` first")
+    course = assignment.course
+    assignment.require_built()
+    data_files = dataset_files(assignment)  # verified before they are shipped
+    # Beside the student's notebook in the sandbox (otter's `files:`), and the helper the grader's tests import.
+    helpers = {*assignment.support_files, *([course.data_module] if assignment.datasets else [])}
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
@@ -72,14 +100,20 @@ def build_gradescope_zip(assignment: Assignment, target: Path) -> Path:
             for path in sorted(AUTOGRADER.rglob("*")):
                 if path.is_file() and path.suffix in (".py", ".json", "") and _shipped(path):
                     archive.write(path, f"autograder/{path.relative_to(AUTOGRADER)}")
-            _zip_tree(archive, assignment.hidden_tests, f"autograder/hidden_tests/{assignment.name}", "q*.py")
+            hidden = f"autograder/hidden_tests/{assignment.name}"
+            _zip_tree(archive, assignment.hidden_tests, hidden, "q*.py")
+            if assignment.cell_times.is_file():  # the reference's cell times: the per-cell limits (timing.py)
+                archive.write(assignment.cell_times, f"{hidden}/{assignment.cell_times.name}")
             _zip_tree(archive, assignment.public_tests, f"assignment/{assignment.name}/tests", "q*.py")
             archive.write(assignment.student_notebook, f"assignment/{assignment.name}/{assignment.notebook_name}")
-            archive.write(DATA_MODULE, f"solutions/{DATA_MODULE.name}")
-            archive.write(OTTER_CONFIG, OTTER_CONFIG.name)
+            for helper in sorted(helpers):
+                archive.write(helper, f"solutions/{helper.name}")
+            archive.write(course.otter_config, "otter_config.json")
             archive.write(REPO / "requirements.lock", "requirements.lock")
             archive.write(GRADING_REQUIREMENTS, GRADING_REQUIREMENTS.name)
-            archive.write(data_file, f"{DATA.name}/{data_file.name}")
+            _zip_folder(archive, "data/")  # mounted read-only into the sandbox, even when the assignment ships no data
+            for data_file in data_files:
+                archive.write(data_file, f"data/{data_file.name}")
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

@@ -20,6 +20,9 @@ venv=/autograder/venv/bin/python
 "$venv" -m pip check
 "$venv" -m autograder.gradescope.lock check requirements.lock  # nothing unpinned: every image grades alike
 "$venv" -m ipykernel install --sys-prefix --name python3 >/dev/null
-# The dataset ships in this zip; verify it now (offline) so a bad upload fails here, not per student.
-"$venv" -m autograder fetch-data --offline --dataset @DATASET@
+# The datasets ship in this zip (none when the notebook makes its own data); verify them now
+# (offline) so a bad upload fails here, not per student.
+for dataset in @DATASETS@; do
+    "$venv" -m autograder fetch-data --offline --dataset "$dataset"
+done
 bash lockdown.sh
