@@ -44,28 +44,6 @@ _END_LINE = re.compile(r"^\s*#\s*END SOLUTION\b")
 _SOLUTION_LINE = re.compile(r"\s*#\s*SOLUTION\s*$")
 
 
-def solution_lines(master: Path) -> list[str]:
-    """What only the solution holds, none of which may reach students: each line between a ``# BEGIN
-    SOLUTION`` and ``# END SOLUTION`` comment, each line ending in ``# SOLUTION`` (without the marker),
-    stripped, and the text of every markdown cell of a solution block (a worked answer)."""
-    notebook = nbformat.read(master, as_version=4)
-    inside_block, found = False, []
-    for cell in notebook.cells:
-        marker = _marker(cell)
-        if marker and marker[1] == "SOLUTION":
-            inside_block = marker[0] == "BEGIN"
-        elif inside_block and cell.cell_type == "markdown" and cell.source.strip():
-            found.append(cell.source.strip())
-        elif cell.cell_type == "code":
-            inside_lines = False
-            for line in cell.source.splitlines():
-                if _BEGIN_LINE.match(line) or _END_LINE.match(line):
-                    inside_lines = bool(_BEGIN_LINE.match(line))
-                elif inside_lines or _SOLUTION_LINE.search(line):
-                    found.append(_SOLUTION_LINE.sub("", line).strip())
-    return [line for line in found if any(c.isalnum() for c in line) and not line.startswith("#")]
-
-
 def question_names(master: Path) -> list[str]:
     """Question names in notebook order, from the BEGIN QUESTION blocks."""
     notebook = nbformat.read(master, as_version=4)
