@@ -26,13 +26,13 @@ import dataclasses
 import functools
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
 from ..atomic import write_atomically
 from ..course.assignments import ASSIGNMENTS, Assignment
 from ..course.paths import AUTOGRADER, REPO
-from ..engine.results import FINAL_STATUSES
 from .collect import Submission
 
 MANIFEST = "grading.json"
@@ -130,17 +130,15 @@ def read_manifest(out: Path, submission: Submission) -> dict | None:
 def is_current(manifest: dict | None, digest: str, version: str, requested: str | None = None) -> bool:
     """Done: a final verdict on this very content by this very grader, for the same request
     (an assignment named by the instructor, or None: identified from the notebook)."""
-    return (
-        bool(manifest)
-        and manifest.get("status") in FINAL_STATUSES
-        and manifest.get("content_sha256") == digest
-        and manifest.get("grader_version") == version
-        and manifest.get("requested") == requested
-    )
+    from .regrade import regrade_reasons
+
+    return bool(manifest) and not regrade_reasons(manifest, digest, version, requested, force=False)
 
 
-def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict) -> dict:
-    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done."""
+def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict,
+                regraded: dict | None = None) -> dict:
+    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done.
+    regraded: why an earlier grading was replaced, its figures and where its files were kept (regrade.py)."""
     from .feedback import feedback_markdown
 
     folder = out / submission.id
@@ -158,7 +156,9 @@ def save_result(out: Path, submission: Submission, digest: str, requested: str |
         "people": [vars(p) for p in submission.people],
         "content_sha256": digest,
         "requested": requested,
+        "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **{k: v for k, v in returned.items() if k != "files"},
+        **({"regraded": regraded} if regraded else {}),
     }
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest
