@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import _thread
 import csv
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -26,7 +28,7 @@ from autograder.classroom.collect import GRADER_LOG, collect
 from autograder.classroom.manifest import MANIFEST
 from autograder.course.assignments import get_assignment
 from autograder.course.paths import REPO
-from autograder.engine import execute
+from autograder.engine import GradingOptions, Status, execute, grade_submission
 
 from .leftovers import left_behind
 from .submissions import honest_light_notebook
@@ -50,6 +52,8 @@ def test_one_blank_notebook_is_graded_here_and_quietly(tmp_path):
     assert chatter(done.stdout, done.stderr) == [], "TensorFlow or absl reached the terminal"
     assert "distributed" not in done.stderr and (out / GRADER_LOG).exists()
     assert [r["Total"] for r in csv.DictReader((out / "grades.csv").open())] == ["0"]
+    stages = json.loads(next(out.glob(f"*/{MANIFEST}")).read_text())["stages"]  # where the engine's seconds went
+    assert {"sandbox start", "execution", "waiting for the judge's data", "probe + judge"} <= set(stages)
     assert (out / "similarity.csv").read_text().strip() == "first,second,score"  # no pair, no child process
     report = (out / "report.html").read_text()
     assert "<img" not in report and "mnist_nn" in report
@@ -130,3 +134,22 @@ def test_ctrl_c_ends_the_grading_in_this_process_and_leaves_nothing(tmp_path, mo
     assert len(_Recorded.made) == 1
     assert left_behind(_Recorded.made[0].record) == []
     assert not (settings.out / "sleeper" / MANIFEST).exists()
+
+
+def test_the_judge_is_prepared_beside_the_kernel_and_its_failure_is_the_graders(tmp_path):
+    """prepare_judge (the test data, what the tests import) runs while the notebook does; when it fails, the
+    submission gets grader-error (not a zero for the student), the reason goes to the instructor, nothing is left."""
+    ran = []
+
+    def broken() -> None:
+        ran.append(threading.current_thread().name)
+        raise RuntimeError("the test data is missing: run `python -m autograder fetch-data`")
+
+    path = tmp_path / "light.ipynb"
+    nbformat.write(honest_light_notebook(), path)
+    options = GradingOptions(dataclasses.replace(MNIST.task(), prepare_judge=broken))
+    result = grade_submission(path, tmp_path / "out", options)
+    assert ran == ["autograder-prepare-judge"]
+    assert result.status == Status.GRADER_ERROR and result.score == 0
+    assert any("the test data is missing" in note for note in result.instructor_notes)
+    assert left_behind(result.containment) == []
