@@ -383,7 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         "downloads (with --gradescope-export). Writes DIR/<submission>/results.json, feedback.md and feedback.txt, "
         "and per assignment DIR/grades.csv and DIR/report.html (grades-<assignment>.csv, ... when the submissions "
         "are of several assignments). A rerun skips submissions already graded with the same content and grader "
-        "version. Exit status 1 when some submissions could not be graded because of the grader or the cluster.",
+        "version; a submission graded again keeps its earlier results in DIR/previous/ and DIR/changes.csv says "
+        "what changed. One submission to grade is graded in this process, more on Dask workers. TensorFlow's and "
+        "the workers' own output goes to DIR/grader.log. Exit status 1 when some submissions could not be graded "
+        "because of the grader or the cluster.",
     )
     grade.add_argument("submissions", nargs="*", type=Path, metavar="PATH", help="notebook, zip, or folder of them")
     grade.add_argument(
