@@ -121,7 +121,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .classroom.outputs import write_class_outputs
     from .native_log import send_native_output_to
 
-    timings = {"started": time.time()}  # the grading-overhead benchmark reads these (--timings)
+    timings = {"started": time.time()}  # benchmarks/one_notebook_grade.py reads these (--timings)
     assignment = get_assignment(args.assignment) if args.assignment else None
     settings = BatchSettings(
         assignment, args.out, args.workers, args.scheduler, not args.allow_no_sandbox, not args.no_similarity, args.force,
@@ -161,7 +161,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _write_timings(path: Path, timings: dict, outcome, outputs) -> None:
-    """Where the command spent its time, for benchmarks/grading_overhead.py."""
+    """Where the command spent its time, for benchmarks/one_notebook_grade.py."""
     import json
 
     engine = {i: m.get("seconds", 0.0) for i, m in outcome.manifests.items() if i in outcome.graded}

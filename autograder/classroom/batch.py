@@ -59,7 +59,7 @@ class BatchOutcome:
     seconds: float = 0.0
     manifests: dict[str, dict] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)  # submissions graded before and graded again in this run
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (the grading-overhead benchmark)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (benchmarks/one_notebook_grade.py)
 
     def grader_failures(self) -> dict[str, str]:
         """Submissions of this run not graded because of the grader or the cluster: id -> status or reason."""
@@ -206,18 +206,18 @@ def _grade_here(todo: list[Submission], settings: BatchSettings, outcome: BatchO
     in flight (the engine ends the kernel's whole tree) and keeps every result already written."""
     from .worker import grade_payload
 
-    for sub in todo:
-        payload, digest = read_payload(sub.path)
-        try:
-            returned = grade_payload(sub.id, sub.path.name, payload, settings.requested, settings.require_sandbox)
-        except KeyboardInterrupt:
-            outcome.interrupted = True
-            return
-        except Exception as error:  # the engine returns a result for anything a submission does: a bug of ours
-            note = f"Grading this submission failed outside the engine: {type(error).__name__}: {error}"
-            returned = failed_payload(sub.id, settings.requested, note)
-        _record(settings, outcome, sub, digest, returned, bar, earlier)
-        bar.update(1)
+    try:
+        for sub in todo:
+            payload, digest = read_payload(sub.path)
+            try:
+                returned = grade_payload(sub.id, sub.path.name, payload, settings.requested, settings.require_sandbox)
+            except Exception as error:  # the engine returns a result for anything a submission does: a bug of ours
+                note = f"Grading this submission failed outside the engine: {type(error).__name__}: {error}"
+                returned = failed_payload(sub.id, settings.requested, note)
+            _record(settings, outcome, sub, digest, returned, bar, earlier)
+            bar.update(1)
+    except KeyboardInterrupt:  # a result being written is whole or absent: its manifest is written last
+        outcome.interrupted = True
 
 
 def _grade_on_cluster(todo: list[Submission], settings: BatchSettings, outcome: BatchOutcome, bar,
