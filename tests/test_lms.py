@@ -115,16 +115,15 @@ def test_scores_round_trip_into_the_canvas_import_and_unmatched_are_listed(tmp_p
 def test_a_new_assignment_column_and_other_points(tmp_path):
     template, grades = canvas_export(tmp_path / "export.csv", mnist_points="10.00"), grades_csv(tmp_path / "grades.csv")
     out = tmp_path / "import.csv"
-    refused = lms("--template", str(template), "--grades", str(grades), "--column", "MNIST lesson (1234567)",
-                  "--out", str(out))
-    assert refused.returncode == 2 and "worth 10 points in Canvas" in refused.stderr and "--scale" in refused.stderr
+    export, rows = read_canvas_export(template), read_grades_csv(grades)
+    with pytest.raises(LmsError, match=r"worth 10 points in Canvas and the grader's scores are out of 18: pass --scale"):
+        write_canvas_import(export, rows, "MNIST lesson (1234567)", out)
     assert not out.exists()
-    scaled = lms("--template", str(template), "--grades", str(grades), "--column", "MNIST lesson (1234567)",
-                 "--out", str(out), "--scale")
-    assert scaled.returncode == 0, scaled.stderr
+    scaled = write_canvas_import(export, rows, "MNIST lesson (1234567)", out, scale=True)
+    assert (scaled.points, round(scaled.scale, 4)) == (10, 0.5556)
     assert as_canvas_reads_it(out) == ({"MNIST lesson (1234567)": "10"}, {"101": "9.72", "102": "6.67", "103": "",
                                                                           "104": "10", "105": "", "106": ""})
-    new = write_canvas_import(read_canvas_export(template), read_grades_csv(grades), "Take-home", out)
+    new = write_canvas_import(export, rows, "Take-home", out)
     assert new.new_assignment and new.column == "Take-home" and new.points == 18
     assert as_canvas_reads_it(out)[0] == {"Take-home": "18"}
 
