@@ -41,8 +41,8 @@ def prepare_judge_data(module: Path, datasets: tuple[str, ...]) -> None:
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
     every call, so the grader keeps one verified, read-only copy of each for all of them. The imports
-    take seconds (otter's package about 1 s, Keras about 4 s): one thread does them in turn, so that
-    no two threads import at once, while the kernel starts and runs the notebook.
+    take seconds (Keras about 4 s idle; otter's package 3 to 5 s at a load average of 10): one thread does
+    them in turn, so that no two threads import at once, while the kernel starts and runs the notebook.
     """
     for key, value in QUIET_TENSORFLOW.items():  # any grader process (a Dask worker, pytest), not only the CLI's
         os.environ.setdefault(key, value)

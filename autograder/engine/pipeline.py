@@ -46,7 +46,8 @@ class GradingTask:
     support_files: tuple[Path, ...] = ()  # copied beside the notebook (the data helper)
     data_dir: Path | None = None  # mounted read-only at /data
     config: dict = field(default_factory=dict)  # otter's keys: seed, seed_variable, show_hidden
-    prepare_judge: Callable[[], None] | None = None  # readies what the tests import in the grader
+    # Readies what the tests import in the grader; runs in a thread while the notebook runs, and judging waits for it.
+    prepare_judge: Callable[[], None] | None = None
     # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
     identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
     # One CellReference per code cell of a submission, in order (None: every cell gets cell_seconds).
@@ -158,7 +159,7 @@ def _spec_factory(options: GradingOptions):
 
 class _Preparation:
     """The task's prepare_judge, run in a thread beside the kernel's start and the notebook's run (loading and
-    verifying the test data took 0.5 s idle, 1.7 s on a loaded machine, before the kernel could start)."""
+    verifying the MNIST test data took 1.7 s at a load average of 8, all of it before the kernel could start)."""
 
     def __init__(self, prepare: Callable[[], None]) -> None:
         self.error: BaseException | None = None
