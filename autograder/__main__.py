@@ -17,6 +17,8 @@ for _key, _value in QUIET_TENSORFLOW.items():  # the judge (and each Dask worker
     os.environ.setdefault(_key, _value)
 
 DEFAULT_ACCEPTED = REPO / "benchmarks" / "results" / "mutation_accepted.json"  # mutation/accepted.py documents it
+# Commands whose processes import TensorFlow: its start-up lines go to build/<command>.log (native_log.py).
+QUIET_COMMANDS = ("build", "demo", "mutants", "build-gradescope")
 
 
 def selected(args: argparse.Namespace) -> list:
@@ -126,16 +128,17 @@ def cmd_otter_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade submissions with the sandboxed engine on Dask. Exit 0 when every submission got a
-    verdict (a student's broken notebook is one); 1 when some could not be graded because of the
-    grader or the cluster; 2 when the inputs cannot be read; 130 when interrupted."""
+    """Grade submissions with the sandboxed engine (on Dask, or in this process for one). Exit 0 when every
+    submission got a verdict (a student's broken notebook is one); 1 when some could not be graded because of
+    the grader or the cluster; 2 when the inputs cannot be read; 130 when interrupted."""
     import tempfile
 
     from .classroom.batch import BatchSettings, grade_batch
-    from .classroom.cluster import workers_for_this_machine
-    from .classroom.collect import CollectError, collect, looks_like_export
+    from .classroom.collect import GRADER_LOG, CollectError, collect, looks_like_export
     from .classroom.outputs import write_class_outputs
+    from .native_log import send_native_output_to
 
+    timings = {"started": time.time()}  # benchmarks/one_notebook_grade.py reads these (--timings)
     assignment = get_assignment(args.assignment) if args.assignment else None
     for needed in [assignment] if assignment else ASSIGNMENTS.values():  # identifying compares with every one
         needed.require_built()
@@ -156,19 +159,37 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if not submissions:
             print("error: no notebooks (.ipynb) or zips found in the given paths", file=sys.stderr)
             return 2
-        what = assignment.name if assignment else "identified assignments"
-        where = args.scheduler or f"{args.workers or workers_for_this_machine()} local worker(s)"
-        print(f"{len(submissions)} submission(s) of {what}, graded on {where}", file=sys.stderr)
-        outcome = grade_batch(submissions, settings)
         try:
-            outputs = write_class_outputs(submissions, outcome.manifests, settings)
+            send_native_output_to(args.out / GRADER_LOG)  # TensorFlow's and Dask's own lines (see native_log)
+        except OSError as error:
+            print(f"error: cannot write to {args.out}: {error}", file=sys.stderr)
+            return 2
+        timings["collect"] = time.time() - timings["started"]
+        outcome = grade_batch(submissions, settings)
+        mark = time.time()
+        try:
+            outputs = write_class_outputs(submissions, outcome.manifests, settings, outcome.changes)
         except OSError as error:  # e.g. a full disk: every submission's own result is already written
             print(f"error: the class outputs could not be written: {error}", file=sys.stderr)
             return 1
-    return _grade_summary(submissions, outcome, outputs)
+        timings["class outputs"] = time.time() - mark
+    status = _grade_summary(submissions, outcome, outputs, args.out)
+    if args.timings:
+        _write_timings(args.timings, timings, outcome, outputs)
+    return status
 
 
-def _grade_summary(submissions: list, outcome, outputs) -> int:
+def _write_timings(path: Path, timings: dict, outcome, outputs) -> None:
+    """Where the command spent its time, for benchmarks/one_notebook_grade.py."""
+    import json
+
+    engine = {i: m.get("seconds", 0.0) for i, m in outcome.manifests.items() if i in outcome.graded}
+    phases = {**{k: v for k, v in timings.items() if k != "started"}, **outcome.timings, **outputs.timings}
+    record = {"started": timings["started"], "finished": time.time(), "phases": phases, "engine": engine}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _grade_summary(submissions: list, outcome, outputs, out: Path) -> int:
     """Print each submission's verdict and what was written; the exit status of `grade`."""
     for sub in submissions:
         manifest = outcome.manifests.get(sub.id)
@@ -177,6 +198,12 @@ def _grade_summary(submissions: list, outcome, outputs) -> int:
             print(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} ({manifest['status']}{graded_as})")
     for note in outputs.notes:
         print(f"note: {note}", file=sys.stderr)
+    if outcome.changes:
+        from .classroom.regrade import summary_line
+
+        kept = sorted({str(out / Path(c.archived).parent) for c in outcome.changes})
+        print(f"regraded: {summary_line(outcome.changes)}; the earlier results are kept in {', '.join(kept)}",
+              file=sys.stderr)
     print(
         f"graded {len(outcome.graded)}, already graded {len(outcome.skipped)}, "
         f"not graded {len(submissions) - len(outcome.manifests)} in {outcome.seconds:.0f} s; "
@@ -210,6 +237,38 @@ def cmd_links(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(render(links))
+    return 0
+
+
+def cmd_lms(args: argparse.Namespace) -> int:
+    """Canvas's gradebook import file from its own export (the template) and a grades.csv; who did not match."""
+    from .classroom.lms import LmsError, read_canvas_export, read_grades_csv, student_label, write_canvas_import
+
+    try:
+        export = read_canvas_export(args.template)
+        written = write_canvas_import(export, read_grades_csv(args.grades), args.column, args.out, args.scale)
+    except LmsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    matching = written.matching
+    scaled = f", scaled from the grader's points by {written.scale:.4g}" if written.scale != 1.0 else ""
+    what = "a new assignment Canvas creates on import" if written.new_assignment else "an assignment of the export"
+    print(f"{args.out}: {len(matching.scores)} score(s) in {written.column!r} ({what}, {written.points:g} points{scaled}); "
+          f"import it in Canvas: Grades > Import")
+    lists = [
+        ("student(s) of the export have no submission (left blank: Canvas keeps what it has)",
+         [student_label(export.students[i]) for i in matching.no_submission]),
+        ("student(s) have a submission that is not graded yet (left blank)",
+         [f"{student_label(export.students[i])}: {row.submission} ({row.status})" for i, row in matching.not_graded]),
+        ("graded submission(s) match no student of the export (by SID or email against SIS User ID or SIS Login ID)",
+         [f"{row.submission} ({', '.join(x for x in (row.name, row.sid, row.email) if x) or 'no identity'})"
+          for row in matching.unmatched]),
+        ("match(es) left out because they are not one to one", matching.conflicts),
+    ]
+    for title, names in lists:
+        if names:
+            print(f"{len(names)} {title}:")
+            print("".join(f"  {name}\n" for name in names), end="")
     return 0
 
 
@@ -365,7 +424,10 @@ def main(argv: list[str] | None = None) -> int:
         "downloads (with --gradescope-export). Writes DIR/<submission>/results.json, feedback.md and feedback.txt, "
         "and per assignment DIR/grades.csv and DIR/report.html (grades-<assignment>.csv, ... when the submissions "
         "are of several assignments). A rerun skips submissions already graded with the same content and grader "
-        "version. Exit status 1 when some submissions could not be graded because of the grader or the cluster.",
+        "version; a submission graded again keeps its earlier results in DIR/previous/ and DIR/changes.csv says "
+        "what changed. One submission to grade is graded in this process, more on Dask workers. TensorFlow's and "
+        "the workers' own output goes to DIR/grader.log. Exit status 1 when some submissions could not be graded "
+        "because of the grader or the cluster.",
     )
     grade.add_argument("submissions", nargs="*", type=Path, metavar="PATH", help="notebook, zip, or folder of them")
     grade.add_argument(
@@ -388,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     grade.add_argument("--no-similarity", action="store_true", help="skip the code-similarity report")
+    grade.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # JSON of where the time went (benchmarks)
     grade.add_argument(
         "--allow-no-sandbox", action="store_true",
         help="where bubblewrap is missing, run student code with resource limits only (unsafe)",
@@ -460,12 +523,37 @@ def main(argv: list[str] | None = None) -> int:
     links.add_argument("--hub", metavar="URL", help="your JupyterHub's address, e.g. https://hub.example.edu")
     links.set_defaults(func=cmd_links)
 
+    lms = commands.add_parser(
+        "lms", help="write the file Canvas's gradebook imports, from its own export and grades.csv",
+        description="Read a Canvas gradebook export (Grades > Export > Export Entire Gradebook) as the template and "
+        "the grades.csv of one assignment, and write the CSV Canvas's gradebook import reads (Grades > Import): the "
+        "export's students as they are, its Points Possible row, and one assignment column with each student's "
+        "total. A submission's SID or email must equal a student's SIS User ID or SIS Login ID; students without a "
+        "graded submission and submissions matching no student are listed, and their cells left blank.",
+    )
+    lms.add_argument("--template", type=Path, required=True, metavar="CSV", help="the Canvas gradebook export")
+    lms.add_argument("--grades", type=Path, required=True, metavar="CSV", help="the grades.csv written by `grade`")
+    lms.add_argument(
+        "--column", required=True, metavar="NAME",
+        help="the assignment column: as the export names it ('MNIST lesson (12345)') or its title; a title the export "
+        "does not have becomes a new assignment in Canvas",
+    )
+    lms.add_argument("--out", type=Path, required=True, metavar="CSV", help="the file to import into Canvas")
+    lms.add_argument("--scale", action="store_true",
+                     help="convert scores to the column's points in Canvas when they differ from the grader's maximum")
+    lms.set_defaults(func=cmd_lms)
+
     demo = commands.add_parser(
         "demo", help="build each assignment in a temporary folder, then grade its reference and blank notebook"
     )
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
+    if args.command in QUIET_COMMANDS:  # grade sends them to DIR/grader.log once its inputs are read
+        from .course.assignments import COURSE
+        from .native_log import send_native_output_to
+
+        send_native_output_to(COURSE.build / f"{args.command}.log")
     try:
         return args.func(args)
     except CourseError as error:  # an instructor's mistake (a master, a build, the course's files): the fix, no traceback
@@ -473,5 +561,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def exit_now(status: int) -> None:
+    """Exit with status; with TensorFlow loaded (the judge ran in this process), skip the interpreter's teardown of
+    its modules, which takes seconds (5 s measured on a loaded machine) and frees nothing the system does not.
+    Threads are joined, exit handlers run and output is flushed as in a normal exit."""
+    if "tensorflow" not in sys.modules:
+        sys.exit(status)
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

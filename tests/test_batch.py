@@ -26,11 +26,13 @@ from autograder.classroom.collect import CollectError, Person, Submission, colle
 from autograder.classroom.gradebook import write_grades_csv
 from autograder.classroom.manifest import MANIFEST, is_current
 from autograder.classroom.outputs import write_class_outputs
+from autograder.classroom.regrade import SUBMISSION_CHANGED
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.course.paths import REPO
 from autograder.engine import GradingOptions, grade_submission
 
 from .submissions import HONEST_LIGHT_CELLS, honest_light_notebook
+from .terminal import chatter
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -168,6 +170,7 @@ def test_interrupted_batch_resumes_without_losing_or_regrading(tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
     assert "interrupted" in stderr
+    assert chatter(stderr) == [], "TensorFlow or absl reached the terminal from a Dask worker"
     done = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"*/{MANIFEST}")}
     assert 2 <= len(done) < 6, stderr[-2000:]
     for name in done:  # every result written before the interrupt is whole
@@ -193,6 +196,10 @@ def test_changed_submission_is_regraded(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(HONEST_LIGHT_CELLS[0])]), path)
     second = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s2"), settings)
     assert second.graded == ["only"] and second.manifests["only"]["score"] == 0
+    change = second.changes[0]  # the earlier result is kept, and the change says why
+    assert (change.reasons, change.old["score"], change.new["score"]) == ([SUBMISSION_CHANGED], 7, 0)
+    assert (settings.out / change.archived / "results.json").read_bytes() != (settings.out / "only" / "results.json").read_bytes()
+    assert json.loads((settings.out / change.archived / MANIFEST).read_text())["score"] == 7
     third = grade_batch(collect([folder], MNIST.notebook_name, tmp_path / "s3"), settings)
     assert third.skipped == ["only"] and third.graded == []
 

@@ -229,3 +229,23 @@ def test_feedback_markdown_hides_hidden_rows_and_shows_published_ones():
     assert text.index("## q1: 1 / 2") < text.index("## q10: 0 / 1")  # natural order
     assert "Passed: `shape`" in text and "- **values** failed (0 / 1)" in text
     assert re.search(r"\n  ````text\n  accuracy 0.42 is below 0.9\n  see ```fences```\n  ````\n", text)  # fence outlasts ```
+
+
+def test_a_regrade_is_summarised_at_the_top_and_one_submission_has_no_plots(tmp_path):
+    from autograder.classroom.collect import Person, Submission
+    from autograder.classroom.regrade import Change
+
+    old = {"score": 1.0, "status": "graded", "questions": {"q1": [1.0, 1.0], "q2": [0.0, 1.0]}}
+    new = {"score": 2.0, "status": "graded", "questions": {"q1": [1.0, 1.0], "q2": [1.0, 1.0]}}
+    who = Submission("s<1>", tmp_path / "s1.ipynb", (Person("<b>Ada</b>", "a@x.edu", "1"),))
+    changes = [Change(who, ["grader version changed"], old, new, "previous/run/s<1>"),
+               Change(Submission("s2", tmp_path / "s2.ipynb"), ["forced (--force)"], old, old, "previous/run/s2")]
+    path = write_class_report(ENTRIES[:1], tmp_path / "report.html", "Lab", changes=changes)
+    text = path.read_text(encoding="utf-8")
+    page = check_page(text)
+    assert page.images == []  # one submission: tables only, matplotlib never imported for it
+    assert "1 student changed: 1 up (2 regraded: forced (--force); grader version changed)" in text
+    assert text.index('id="changes"') < text.index('id="summary"')
+    table = page.table("submission", "name", "why graded again")
+    assert table[1:] == [["s<1>", "<b>Ada</b>", "grader version changed", "1 → 2", "+1", "q2 0 → 1", "previous/run/s<1>"]]
+    assert "<b>Ada</b>" not in text  # escaped

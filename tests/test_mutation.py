@@ -27,6 +27,7 @@ from autograder.mutation.run import ACCEPTED, CLASSES, EQUIVALENT, KILLED, SURVI
 from autograder.mutation.targets import Target, affected_names, read_solution
 
 from .submissions import honest_light_notebook
+from .terminal import chatter
 from .test_judge import FakeKernel
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
@@ -268,6 +269,7 @@ def test_mutants_command_on_one_question(tmp_path):
                "--save", str(tmp_path / "table"), "--html", str(tmp_path / "table.html")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert chatter(done.stdout, done.stderr) == [], "TensorFlow or absl reached the terminal"
     data = json.loads(done.stdout)
     assert list(data["questions"]) == ["q1"] and data["assignment"] == MNIST.name
     q1 = data["questions"]["q1"]

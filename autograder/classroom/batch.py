@@ -7,10 +7,16 @@ atomically, and a submission counts as done once its manifest exists (``manifest
 skips what is done and regrades what changed. Ctrl-C or a crash loses at most the gradings in
 flight. At most a window of gradings is submitted at a time, so a class's bytes are never all
 in memory at once.
+
+One submission to grade on a local cluster is graded in this process instead (``worker.grade_payload``,
+the very function workers run): starting a cluster, its workers' imports and the worker check cost
+seconds and buy no parallelism for one grading. A regrade keeps the earlier results and records
+what changed (``regrade``).
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,7 +26,8 @@ from ..course.assignments import Assignment
 from ..engine.results import Status
 from . import cluster
 from .collect import Submission
-from .manifest import is_current, read_manifest, read_payload, save_result, version_for
+from .manifest import read_manifest, read_payload, same_identity, save_result, version_for
+from .regrade import Archive, Change, regrade_reasons
 from .worker import failed_payload
 
 # Not a verdict on the submission: the grader or the cluster failed, and a rerun grades it again.
@@ -52,6 +59,8 @@ class BatchOutcome:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     manifests: dict[str, dict] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)  # submissions graded before and graded again in this run
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (benchmarks/one_notebook_grade.py)
 
     def grader_failures(self) -> dict[str, str]:
         """Submissions of this run not graded because of the grader or the cluster: id -> status or reason."""
@@ -98,33 +107,55 @@ def _version_warning(outcome: BatchOutcome, worker: str, theirs: str, ours: str,
         _say(bar, outcome.warnings[-1])
 
 
-def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar) -> None:
+@dataclass
+class _Earlier:
+    """The gradings this run replaces: each one's manifest and why, and where their files are kept."""
+
+    archive: Archive
+    manifests: dict[str, tuple[dict, list[str]]] = field(default_factory=dict)
+
+
+def _record(settings: BatchSettings, outcome: BatchOutcome, sub: Submission, digest: str, returned: dict, bar,
+            earlier: _Earlier) -> None:
     _version_warning(outcome, "a worker", returned["grader_version"], version_for(returned.get("assignment")), bar)
+    old, reasons = earlier.manifests.get(sub.id, (None, []))
     try:
-        manifest = save_result(settings.out, sub, digest, settings.requested, returned)
+        regraded = None
+        if old is not None:  # keep the earlier files before anything of them is replaced
+            kept = earlier.archive.keep(sub.id)
+            figures = {k: old.get(k) for k in ("score", "max_score", "status", "questions", "grader_version",
+                                               "content_sha256", "graded_at")}
+            regraded = {"reasons": reasons, "previous": figures, "kept_in": kept}
+        manifest = save_result(settings.out, sub, digest, settings.requested, returned, regraded)
     except OSError as error:  # e.g. a full disk: the others still get graded
         outcome.lost[sub.id] = f"its result could not be written: {error}"
         _say(bar, f"error: could not write the result of {sub.id}: {error}")
         return
+    if regraded:
+        outcome.changes.append(Change(sub, reasons, old, manifest, regraded["kept_in"]))
     outcome.manifests[sub.id] = manifest
     outcome.graded.append(sub.id)
     bar.set_postfix_str(f"{sub.id}: {manifest['score']:g}/{manifest['max_score']:g} {manifest['status']}", refresh=False)
 
 
-def _plan(submissions: list[Submission], settings: BatchSettings, outcome: BatchOutcome) -> list[Submission]:
-    """What to grade: everything without a current final verdict (all of it with --force)."""
+def _plan(submissions: list[Submission], settings: BatchSettings, outcome: BatchOutcome, earlier: _Earlier) -> list[Submission]:
+    """What to grade: everything without a current final verdict (all of it with --force); earlier
+    gradings that will be replaced are remembered with the reasons."""
     todo = []
     for sub in submissions:
         manifest = read_manifest(settings.out, sub)
-        graded_as = settings.requested or (manifest or {}).get("assignment")
-        current = manifest is not None and is_current(
-            manifest, read_payload(sub.path)[1], version_for(graded_as), settings.requested, sub
-        )
-        if current and not settings.force:
+        if manifest is None:
+            todo.append(sub)
+            continue
+        graded_as = settings.requested or manifest.get("assignment")
+        reasons = regrade_reasons(manifest, read_payload(sub.path)[1], version_for(graded_as), settings.requested,
+                                  settings.force, functools.partial(same_identity, manifest, sub, settings.requested))
+        if reasons:
+            todo.append(sub)
+            earlier.manifests[sub.id] = (manifest, reasons)
+        else:
             outcome.skipped.append(sub.id)
             outcome.manifests[sub.id] = manifest
-        else:
-            todo.append(sub)
     return todo
 
 
@@ -139,7 +170,8 @@ def _usable_workers(client, outcome: BatchOutcome, bar) -> list[str] | None:
     return check.usable if check.problems else None
 
 
-def _collect_results(client, completed, window: _Window, settings: BatchSettings, outcome: BatchOutcome, bar) -> None:
+def _collect_results(client, completed, window: _Window, settings: BatchSettings, outcome: BatchOutcome, bar,
+                     earlier: _Earlier) -> None:
     from concurrent.futures import CancelledError
 
     from distributed.comm.core import CommClosedError
@@ -160,7 +192,7 @@ def _collect_results(client, completed, window: _Window, settings: BatchSettings
         if returned is None:
             _say(bar, f"not graded: {sub.id} ({outcome.lost[sub.id]}); rerun to grade it")
         else:
-            _record(settings, outcome, sub, digest, returned, bar)
+            _record(settings, outcome, sub, digest, returned, bar, earlier)
         bar.update(1)
         window.fill(completed)
 
@@ -170,39 +202,91 @@ def _not_submitted(outcome: BatchOutcome, todo: list[Submission], reason: str) -
     outcome.lost.update({sub.id: "not submitted" for sub in todo})
 
 
-def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
-    """Grade every submission not already graded with the same content, grader version and request."""
+def _grade_here(todo: list[Submission], settings: BatchSettings, outcome: BatchOutcome, bar, earlier: _Earlier) -> None:
+    """Grade in this process, one after another, with the function a worker runs. Ctrl-C ends the grading
+    in flight (the engine ends the kernel's whole tree) and keeps every result already written."""
+    from .worker import grade_payload
+
+    try:
+        for sub in todo:
+            payload, digest = read_payload(sub.path)
+            try:
+                returned = grade_payload(sub.id, sub.path.name, payload, settings.requested, settings.require_sandbox)
+            except Exception as error:  # the engine returns a result for anything a submission does: a bug of ours
+                note = f"Grading this submission failed outside the engine: {type(error).__name__}: {error}"
+                returned = failed_payload(sub.id, settings.requested, note)
+            _record(settings, outcome, sub, digest, returned, bar, earlier)
+            bar.update(1)
+    except KeyboardInterrupt:  # a result being written is whole or absent: its manifest is written last
+        outcome.interrupted = True
+
+
+def _grade_on_cluster(todo: list[Submission], settings: BatchSettings, outcome: BatchOutcome, bar,
+                      earlier: _Earlier) -> None:
     from dask.distributed import as_completed
 
-    started = time.perf_counter()
-    outcome = BatchOutcome()
-    todo = _plan(submissions, settings, outcome)
-    bar = _progress(len(submissions), len(outcome.skipped))
-    if not todo:
-        bar.close()
-        outcome.seconds = time.perf_counter() - started
-        return outcome
+    mark = time.perf_counter()
     try:
         client, local = cluster.start_client(settings.scheduler, settings.workers, len(todo))
     except (OSError, TimeoutError) as error:  # no scheduler at that address
-        bar.close()
         _not_submitted(outcome, todo, f"could not connect to the Dask scheduler at {settings.scheduler}: {error}")
-        outcome.seconds = time.perf_counter() - started
-        return outcome
+        return
+    outcome.timings["cluster start"] = time.perf_counter() - mark
     completed = as_completed()
     try:
+        mark = time.perf_counter()
         workers = _usable_workers(client, outcome, bar)
+        outcome.timings["worker check"] = time.perf_counter() - mark
         size = 2 * len(workers or client.scheduler_info().get("workers", {}) or [1]) + 2
-        _collect_results(client, completed, _Window(client, settings, todo, size, workers), settings, outcome, bar)
+        mark = time.perf_counter()
+        window = _Window(client, settings, todo, size, workers)
+        _collect_results(client, completed, window, settings, outcome, bar, earlier)
+        outcome.timings["gradings"] = time.perf_counter() - mark
     except cluster.ClusterError as error:
         _not_submitted(outcome, todo, str(error))
     except KeyboardInterrupt:
         outcome.interrupted = True
         client.cancel(list(completed.futures), force=True)
     finally:
-        bar.close()
+        mark = time.perf_counter()
         client.close()
         if local is not None:
             local.close()
+        outcome.timings["cluster stop"] = time.perf_counter() - mark
+
+
+def grades_here(settings: BatchSettings, pending: int) -> bool:
+    """One grading and no cluster named: this process grades it (no cluster to start, nothing to overlap)."""
+    return settings.scheduler is None and pending == 1
+
+
+def _where(settings: BatchSettings, pending: int) -> str:
+    if not pending:
+        return "nothing to grade: all already graded"
+    if grades_here(settings, pending):
+        return "graded in this process"
+    workers = min(settings.workers or cluster.workers_for_this_machine(), pending)
+    return f"graded on {settings.scheduler}" if settings.scheduler else f"graded on {workers} local worker(s)"
+
+
+def grade_batch(submissions: list[Submission], settings: BatchSettings) -> BatchOutcome:
+    """Grade every submission not already graded with the same content, grader version and request."""
+    started = time.perf_counter()
+    outcome = BatchOutcome()
+    earlier = _Earlier(Archive(settings.out))
+    todo = _plan(submissions, settings, outcome, earlier)
+    outcome.timings["plan"] = time.perf_counter() - started
+    what = settings.assignment.name if settings.assignment else "identified assignments"
+    print(f"{len(submissions)} submission(s) of {what}, {_where(settings, len(todo))}", file=sys.stderr, flush=True)
+    bar = _progress(len(submissions), len(outcome.skipped))
+    try:
+        if todo and grades_here(settings, len(todo)):
+            mark = time.perf_counter()
+            _grade_here(todo, settings, outcome, bar, earlier)
+            outcome.timings["gradings"] = time.perf_counter() - mark
+        elif todo:
+            _grade_on_cluster(todo, settings, outcome, bar, earlier)
+    finally:
+        bar.close()
     outcome.seconds = time.perf_counter() - started
     return outcome

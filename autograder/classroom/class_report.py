@@ -2,8 +2,9 @@
 
 The input is what the report stage already wrote: one Gradescope results.json document per submission,
 with the student's name, email and grading status. Plots are rendered with matplotlib to PNG and embedded
-as base64, so the page is a single file an instructor can mail or archive. Everything that comes from a
-student (names, emails, submission ids, check messages) is HTML-escaped.
+as base64, so the page is a single file an instructor can mail or archive; a report on one submission
+has its tables and no plots (a histogram of one total says nothing), and does not import matplotlib.
+Everything that comes from a student (names, emails, submission ids, check messages) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from ..atomic import write_atomically
 from ..engine.results import Status, ordered_questions, question_key, question_of
 from . import results_doc
 from .results_doc import failed, points, test_rows
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 TOP_FAILURES = 10
 LABEL_CHARS = 80
 SHARED_LINES_SHOWN = 5
+PLOTS_FROM = 2  # submissions; fewer get the tables alone
 
 
 @dataclass
@@ -108,8 +112,14 @@ def _plain_label(text: str) -> str:
     return line.replace("$", r"\$")
 
 
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure  # imported only when a plot is drawn (about a second)
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
 def _histogram(summary: _Summary) -> str:
-    figure = Figure(figsize=(7, 3.2), layout="constrained")
+    figure = _figure(7, 3.2)
     axes = figure.add_subplot()
     top = summary.max_total if summary.max_total > 0 else 1.0
     bins = max(1, round(top)) if top <= 40 else 20  # one-point bins while that stays readable
@@ -123,7 +133,7 @@ def _histogram(summary: _Summary) -> str:
 
 def _pass_rate_chart(summary: _Summary) -> str:
     rates = [_pass_rate(summary, q) * 100 for q in summary.questions]
-    figure = Figure(figsize=(7, 0.6 + 0.35 * max(1, len(rates))), layout="constrained")
+    figure = _figure(7, 0.6 + 0.35 * max(1, len(rates)))
     axes = figure.add_subplot()
     positions = range(len(rates))
     axes.barh(positions, rates, color="#55a868")
@@ -141,7 +151,7 @@ def _failure_chart(summary: _Summary) -> str:
     counts = [count for _, count in summary.failures]
     labels = [f"{i}. {_plain_label(question_of(check) + ': ' + message)}"
               for i, ((check, message), _) in enumerate(summary.failures, 1)]
-    figure = Figure(figsize=(11, 0.6 + 0.4 * len(counts)), layout="constrained")
+    figure = _figure(11, 0.6 + 0.4 * len(counts))
     axes = figure.add_subplot()
     positions = range(len(counts))
     axes.barh(positions, counts, color="#c44e52")
@@ -199,22 +209,24 @@ def _headline(summary: _Summary) -> str:
             + _table(["status", "submissions"], [[_e(s), str(counts.get(s, 0))] for s in statuses], {1}) + "</section>\n")
 
 
-def _questions_section(summary: _Summary) -> str:
+def _questions_section(summary: _Summary, plots: bool) -> str:
     rows = []
     for question in summary.questions:
         got = [summary.scores[str(e.get("submission", ""))].get(question, 0.0) for e in summary.entries]
         rows.append([_e(question), points(summary.question_max[question]), f"{_pass_rate(summary, question) * 100:.0f}%",
                      points(statistics.fmean(got))])
-    return ("<section id=\"questions\">\n<h2>Questions</h2>\n" + _img(_pass_rate_chart(summary), "pass rate per question")
+    chart = _img(_pass_rate_chart(summary), "pass rate per question") if plots else ""
+    return ("<section id=\"questions\">\n<h2>Questions</h2>\n" + chart
             + _table(["question", "max", "full marks", "mean score"], rows, {1, 2, 3}) + "</section>\n")
 
 
-def _failures_section(summary: _Summary) -> str:
+def _failures_section(summary: _Summary, plots: bool) -> str:
     parts = ["<section id=\"failures\">\n<h2>Most frequent failures</h2>\n"]
     if not summary.failures:
         parts.append("<p>No check failed.</p>\n")
     else:
-        parts.append(_img(_failure_chart(summary), "most frequent failure messages"))
+        if plots:
+            parts.append(_img(_failure_chart(summary), "most frequent failure messages"))
         rows = [[str(i), str(count), _e(check), f"<pre>{_e(message)}</pre>"]
                 for i, ((check, message), count) in enumerate(summary.failures, 1)]
         parts.append(_table(["#", "submissions", "check", "message"], rows, {0, 1}))
@@ -264,16 +276,47 @@ def _notes_section(notes: Sequence[str]) -> str:
     return f"<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n{items}</ul>\n</section>\n"
 
 
-def render_class_report(entries: list[dict], title: str, similar: list | None = None, notes: Sequence[str] = ()) -> str:
+def _changes_section(changes: Sequence) -> str:
+    """A regrade: the summary line, then each student whose scores moved. Changes are read by attribute
+    (submission, name, reasons, old, new, delta, changed, questions, archived), e.g. regrade.Change."""
+    from .regrade import summary_line
+
+    rows = []
+    for change in (c for c in changes if c.changed):
+        moved = []
+        for question in change.questions:
+            before, after = (_question_points(m, question) for m in (change.old, change.new))
+            if before != after:
+                moved.append(f"{question} {before} → {after}")
+        rows.append([_e(change.submission.id), _e(change.name), _e("; ".join(change.reasons)),
+                     f"{points(float(change.old.get('score', 0)))} → {points(float(change.new.get('score', 0)))}",
+                     f"{change.delta:+g}", _e(", ".join(moved)), _e(change.archived)])
+    table = _table(["submission", "name", "why graded again", "total", "change", "questions", "earlier results"],
+                   rows, {3, 4}) if rows else ""
+    return (f"<section id=\"changes\">\n<h2>Changes in this regrade</h2>\n<p>{_e(summary_line(list(changes)))}. "
+            "Every student graded again is in changes.csv with the old and new score of each question.</p>\n"
+            + table + "</section>\n")
+
+
+def _question_points(manifest: dict, question: str) -> str:
+    scores = (manifest.get("questions") or {}).get(question)
+    return points(float(scores[0])) if scores else "–"
+
+
+def render_class_report(entries: list[dict], title: str, similar: list | None = None, notes: Sequence[str] = (),
+                        changes: Sequence = ()) -> str:
     """The report page as a string (write_class_report writes it to disk)."""
+    changed = _changes_section(changes) if changes else ""
     if not entries:
-        body = _notes_section(notes) + "<p>Nothing to report: there are no submissions.</p>\n"
+        body = _notes_section(notes) + changed + "<p>Nothing to report: there are no submissions.</p>\n"
         return _page(title, body + (_similar_section(similar, entries) if similar else ""))
     summary = _summarize(entries)
-    body = _notes_section(notes) + _headline(summary)
-    body += ("<section id=\"scores\">\n<h2>Total scores</h2>\n" + _img(_histogram(summary), "histogram of total scores")
-             + "</section>\n")
-    body += _questions_section(summary) + _failures_section(summary)
+    plots = len(summary.entries) >= PLOTS_FROM
+    body = _notes_section(notes) + changed + _headline(summary)
+    if plots:
+        body += ("<section id=\"scores\">\n<h2>Total scores</h2>\n"
+                 + _img(_histogram(summary), "histogram of total scores") + "</section>\n")
+    body += _questions_section(summary, plots) + _failures_section(summary, plots)
     if similar:
         body += _similar_section(similar, summary.entries)
     return _page(title, body + _students_section(summary))
@@ -292,21 +335,25 @@ def _plain_report(entries: list[dict], title: str, notes: Sequence[str], error: 
 
 
 def write_class_report(
-    entries: list[dict], out_path: Path, title: str, similar: list | None = None, notes: Sequence[str] = ()
+    entries: list[dict], out_path: Path, title: str, similar: list | None = None, notes: Sequence[str] = (),
+    changes: Sequence = (),
 ) -> Path:
     """Write the class report to out_path (or out_path/report.html if it is a folder); returns the file written.
 
     entries: {"submission", "name", "email", "status", "results": a Gradescope results.json document}.
     similar: optional ranked pairs with .first, .second, .score and .shared_lines (see classroom.similarity).
     notes: lines the instructor should read first (e.g. why similarity is missing).
+    changes: the submissions this run graded again (regrade.Change), summarised at the top.
     A page is written even when the full report cannot be built: then it holds the totals and the reason.
     """
     out_path = Path(out_path)
     if out_path.is_dir():
         out_path = out_path / "report.html"
     try:
-        page = render_class_report(entries, title, similar, notes)
+        page = render_class_report(entries, title, similar, notes, changes)
     except Exception as error:  # one odd results.json or a plotting failure must not cost the page
-        page = _plain_report(entries, title, notes, error)
+        from .regrade import summary_line
+
+        page = _plain_report(entries, title, [*notes, *([summary_line(list(changes))] if changes else [])], error)
     write_atomically(out_path, page)
     return out_path

@@ -16,6 +16,7 @@ import logging
 import operator
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 from ..course.paths import REPO
@@ -57,6 +58,9 @@ def start_client(scheduler: str | None, workers: int, pending: int):
 
     if scheduler:
         return Client(scheduler), None
+    # Without a dashboard the scheduler still serves HTTP (health checks) on 8787 or, when that is taken
+    # (another cluster on the machine), on another port with a warning that is noise on the terminal.
+    warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
     cluster = LocalCluster(
         n_workers=min(workers or workers_for_this_machine(), max(1, pending)),
         threads_per_worker=int(WORKER_DEFAULTS["--nthreads"]),

@@ -65,13 +65,15 @@ class Submission:
         return "; ".join(p.email for p in self.people)
 
 
-# Names of the class-level outputs in OUT (grades.csv, grades-<assignment>.csv, ...): no
-# submission folder may take one.
-CLASS_OUTPUT = re.compile(r"(grades|report|similarity)(-.*)?\.(csv|html)", re.IGNORECASE)
+# Names of the class-level outputs in OUT (grades.csv, grades-<assignment>.csv, ...), of the
+# folder that keeps earlier results (regrade.py) and of the grader's log: no submission folder may take one.
+CLASS_OUTPUT = re.compile(r"(grades|report|similarity|changes)(-.*)?\.(csv|html)", re.IGNORECASE)
+PREVIOUS = "previous"
+GRADER_LOG = "grader.log"  # what TensorFlow and Dask print while grading (native_log.py)
 
 
 def is_reserved(submission_id: str) -> bool:
-    return CLASS_OUTPUT.fullmatch(submission_id) is not None
+    return CLASS_OUTPUT.fullmatch(submission_id) is not None or submission_id.casefold() in (PREVIOUS, GRADER_LOG)
 
 
 def safe_id(text: str) -> str:

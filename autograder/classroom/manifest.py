@@ -34,6 +34,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
@@ -42,7 +43,6 @@ from ..course.assignments import ASSIGNMENTS, COURSE, Assignment
 from ..course.identify import identified_name, roster
 from ..course.paths import AUTOGRADER, REPO
 from ..engine.load import SubmissionError, load_submission
-from ..engine.results import FINAL_STATUSES
 from .collect import Submission
 
 MANIFEST = "grading.json"
@@ -146,14 +146,10 @@ def is_current(
     """Done: a final verdict on this very content by this very grader, for the same request
     (an assignment named by the instructor, or None: identified from the notebook), and, given the
     submission, still identified as the same assignment (checked again only if the course's assignments changed)."""
-    return (
-        bool(manifest)
-        and manifest.get("status") in FINAL_STATUSES
-        and manifest.get("content_sha256") == digest
-        and manifest.get("grader_version") == version
-        and manifest.get("requested") == requested
-        and (submission is None or _same_identity(manifest, submission, requested))
-    )
+    from .regrade import regrade_reasons
+
+    identity = None if submission is None else functools.partial(same_identity, manifest, submission, requested)
+    return bool(manifest) and not regrade_reasons(manifest, digest, version, requested, False, identity)
 
 
 def course_roster() -> str:
@@ -176,15 +172,19 @@ def identified_as(submission: Submission, requested: str | None) -> str | None:
     return identified_name(notebook, submission.path.name, COURSE.student_notebooks())
 
 
-def _same_identity(manifest: dict, submission: Submission, requested: str | None) -> bool:
+def same_identity(manifest: dict, submission: Submission, requested: str | None) -> bool:
+    """Whether the submission is still identified as its manifest records (read again only when the course's
+    assignments changed since)."""
     identity = manifest.get("identity")
     if not isinstance(identity, dict):
         return False
     return identity.get("roster") == course_roster() or identity.get("as") == identified_as(submission, requested)
 
 
-def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict) -> dict:
-    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done."""
+def save_result(out: Path, submission: Submission, digest: str, requested: str | None, returned: dict,
+                regraded: dict | None = None) -> dict:
+    """Write a worker's files, the Markdown feedback, and last the manifest that marks it done.
+    regraded: why an earlier grading was replaced, its figures and where its files were kept (regrade.py)."""
     from .feedback import feedback_markdown
 
     folder = out / submission.id
@@ -202,8 +202,10 @@ def save_result(out: Path, submission: Submission, digest: str, requested: str |
         "people": [vars(p) for p in submission.people],
         "content_sha256": digest,
         "requested": requested,
+        "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **{k: v for k, v in returned.items() if k != "files"},
         "identity": {"roster": course_roster(), "as": identified_as(submission, requested)},
+        **({"regraded": regraded} if regraded else {}),
     }
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest

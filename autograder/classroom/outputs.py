@@ -8,12 +8,16 @@ recognised by none, or not graded yet) join the only assignment when there is on
 own ``grades-unidentified.csv``.
 
 Each output is written whatever the others do: grades.csv first (it only reads manifests), then
-similarity in a bounded child process, then the report, which falls back to a plain page.
+the run's changes (``changes.csv`` when it graded again what was graded before, see regrade.py), then
+similarity in a bounded child process (not started for fewer than two submissions: there is no pair),
+then the report, which falls back to a plain page.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from .bounded import StepFailed, run_bounded
 from .class_report import write_class_report
 from .collect import Submission
 from .gradebook import write_grades_csv
+from .regrade import Change, write_changes_csv
 from .similarity import similar_submissions, write_similarity_csv
 
 UNIDENTIFIED = "unidentified"
@@ -33,6 +38,7 @@ UNIDENTIFIED = "unidentified"
 class ClassOutputs:
     paths: dict[str, Path] = field(default_factory=dict)  # file stem (grades, grades-mnist_nn, ...) -> file
     notes: list[str] = field(default_factory=list)  # what the instructor should know (a step that failed)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, summed over assignments
 
 
 def assignment_groups(submissions: list[Submission], manifests: dict[str, dict]) -> dict[str | None, list[Submission]]:
@@ -46,20 +52,24 @@ def assignment_groups(submissions: list[Submission], manifests: dict[str, dict])
     return groups
 
 
-def write_class_outputs(submissions: list[Submission], manifests: dict[str, dict], settings: BatchSettings) -> ClassOutputs:
-    """The gradebook, report and similarity ranking of each assignment in the batch."""
+def write_class_outputs(submissions: list[Submission], manifests: dict[str, dict], settings: BatchSettings,
+                        changes: Sequence[Change] = ()) -> ClassOutputs:
+    """The gradebook, the changes of a regrade, the report and the similarity ranking of each assignment in the batch."""
     groups = assignment_groups(submissions, manifests)
     if list(groups) == [None] and settings.assignment is not None:  # nothing graded: still the asked-for assignment
         groups = {settings.assignment.name: groups[None]}
     written = ClassOutputs()
     for name, members in groups.items():
-        _write_group(name, members, manifests, settings, f"-{name or UNIDENTIFIED}" if len(groups) > 1 else "", written)
+        ids = {s.id for s in members}
+        group_changes = [c for c in changes if c.submission.id in ids]
+        suffix = f"-{name or UNIDENTIFIED}" if len(groups) > 1 else ""
+        _write_group(name, members, manifests, settings, suffix, written, group_changes)
     return written
 
 
 def _write_group(name: str | None, members: list[Submission], manifests: dict[str, dict], settings: BatchSettings,
-                 suffix: str, written: ClassOutputs) -> None:
-    """grades.csv first (it reads only the manifests), then similarity, then the report."""
+                 suffix: str, written: ClassOutputs, changes: list[Change]) -> None:
+    """grades.csv first (it reads only the manifests), then the changes, similarity, and the report."""
     assignment = get_assignment(name) if name else None
     notes: list[str] = []
 
@@ -67,22 +77,35 @@ def _write_group(name: str | None, members: list[Submission], manifests: dict[st
         written.paths[stem + suffix] = settings.out / f"{stem}{suffix}{extension}"
         return written.paths[stem + suffix]
 
+    def timed(step: str, mark: float) -> None:
+        written.timings[step] = written.timings.get(step, 0.0) + time.perf_counter() - mark
+
+    mark = time.perf_counter()
     write_grades_csv(members, manifests, path("grades", ".csv"))
+    if changes:
+        write_changes_csv(changes, path("changes", ".csv"))
+    timed("gradebook", mark)
+    mark = time.perf_counter()
     similar = None
     if settings.similarity and assignment is not None:
         similar = _similarity(members, manifests, assignment, notes)
         if similar is not None:
             write_similarity_csv(similar, path("similarity", ".csv"))
+    timed("similarity", mark)
+    mark = time.perf_counter()
     graded = sum(s.id in manifests for s in members)
     title = f"{assignment.title if assignment else 'Submissions of no known assignment'}: {graded} submissions"
     entries = _report_entries(members, manifests, settings.out, notes)
-    write_class_report(entries, path("report", ".html"), title, similar, notes)
+    write_class_report(entries, path("report", ".html"), title, similar, notes, changes)
+    timed("report", mark)
     written.notes += notes
 
 
 def _similarity(members: list[Submission], manifests: dict[str, dict], assignment: Assignment, notes: list[str]):
     """The similar pairs, computed in a bounded child process; None (and a note) when that fails."""
     files = {sub.id: sub.path for sub in members if sub.id in manifests}
+    if len(files) < 2:  # no pair to compare: no child process to start
+        return []
     args = (files, assignment.student_notebook, assignment.notebook_name)
     seconds = CLASSROOM.similarity_base_seconds + CLASSROOM.similarity_seconds_per_submission * len(files)
     try:

@@ -84,6 +84,7 @@ def returned(result: GradeResult, assignment: Assignment | None) -> dict:
         "max_score": result.max_score,
         "questions": {q: list(s) for q, s in result.question_scores().items()},
         "seconds": round(result.seconds, 2),
+        "stages": {stage: round(seconds, 2) for stage, seconds in result.stages.items()},  # where the seconds went
         "assignment": assignment.name if assignment else None,
         "grader_version": version_for(assignment.name if assignment else None),
     }

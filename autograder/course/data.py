@@ -42,10 +42,13 @@ def kernel_environment(data: Path = DATA) -> dict[str, str]:
 
 @functools.cache
 def prepare_judge_data(module: Path | None, datasets: tuple[str, ...]) -> None:
-    """Prepare the judge while the notebook runs: Keras imported, the tests' data loaded once.
+    """Prepare the judge while the notebook runs: what the tests import (otter's test files, Keras) imported
+    in the background, the tests' data loaded once.
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
-    every call, so the grader keeps one verified, read-only copy of each for all of them.
+    every call, so the grader keeps one verified, read-only copy of each for all of them. The imports
+    take seconds (Keras about 4 s idle; otter's package 3 to 5 s at a load average of 10): one thread does
+    them in turn, so that no two threads import at once, while the kernel starts and runs the notebook.
     """
     for key, value in QUIET_TENSORFLOW.items():  # any grader process (a Dask worker, pytest), not only the CLI's
         os.environ.setdefault(key, value)
@@ -55,4 +58,12 @@ def prepare_judge_data(module: Path | None, datasets: tuple[str, ...]) -> None:
         for array in (a for pair in arrays for a in pair):
             array.flags.writeable = False  # shared by every test: nobody may change it
         loader.load_data = functools.partial(lambda kept: kept, arrays)
-    threading.Thread(target=importlib.import_module, args=("keras",), daemon=True).start()
+    threading.Thread(target=_import_all, args=(TEST_IMPORTS,), daemon=True).start()
+
+
+TEST_IMPORTS = ("otter.test_files.exception_test", "keras")  # what every generated test file and most checks import
+
+
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:
+        importlib.import_module(name)

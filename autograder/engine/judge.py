@@ -31,14 +31,15 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-from otter.test_files.exception_test import ExceptionTestFile
+from typing import TYPE_CHECKING, Any
 
 from ..limits import LOCAL, IntakeLimits, TimeLimits
 from . import models, wire
 from .results import CaseResult
 from .wire import BudgetExceeded, PlainDataError, StudentError
+
+if TYPE_CHECKING:
+    from otter.test_files.exception_test import ExceptionTestFile
 
 BUILTIN_ERRORS = frozenset(
     name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
@@ -258,6 +259,10 @@ def case_title(test_function: Any) -> str:
 
 
 def question_files(tests_dir: Path) -> list[ExceptionTestFile]:
+    # Imported here, not with the engine: otter's package takes seconds to import, which a grading overlaps
+    # with the notebook's run (GradingTask.prepare_judge imports what the tests import, this included).
+    from otter.test_files.exception_test import ExceptionTestFile
+
     files = [ExceptionTestFile.from_file(str(p)) for p in tests_dir.glob("q*.py")]
     return sorted(files, key=lambda f: (len(f.name), f.name))
 

@@ -8,6 +8,7 @@ in a valid result with a message.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Collection, Sequence
@@ -46,7 +47,8 @@ class GradingTask:
     support_files: tuple[Path, ...] = ()  # copied beside the notebook (the data helper)
     data_dir: Path | None = None  # mounted read-only at /data
     config: dict = field(default_factory=dict)  # otter's keys: seed, seed_variable, show_hidden
-    prepare_judge: Callable[[], None] | None = None  # readies what the tests import in the grader
+    # Readies what the tests import in the grader; runs in a thread while the notebook runs, and judging waits for it.
+    prepare_judge: Callable[[], None] | None = None
     # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
     identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
     # True for a notebook holding no answer (as distributed): never graded in place of one with answers.
@@ -164,6 +166,30 @@ def _spec_factory(options: GradingOptions):
     return make, isolated
 
 
+class _Preparation:
+    """The task's prepare_judge, run in a thread beside the kernel's start and the notebook's run (loading and
+    verifying the MNIST test data took 1.7 s at a load average of 8, all of it before the kernel could start)."""
+
+    def __init__(self, prepare: Callable[[], None]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(prepare,), name="autograder-prepare-judge", daemon=True)
+        self.thread.start()
+
+    def _run(self, prepare: Callable[[], None]) -> None:
+        try:
+            prepare()
+        except BaseException as error:  # noqa: B036  re-raised in the grading's own thread by wait()
+            self.error = error
+
+    def wait(self) -> float:
+        """Seconds waited until the judge was ready; raises what prepare_judge raised."""
+        mark = time.perf_counter()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return time.perf_counter() - mark
+
+
 class LiveSubmission:
     """A notebook executed in its sandboxed kernel, kept alive to be judged (and judged again).
 
@@ -176,6 +202,7 @@ class LiveSubmission:
         self.notebook, self.options, self.result = notebook, options, result
         self.kernel: SandboxedKernel | None = None
         self._unavailable: str | None = None  # why the kernel cannot be asked, once probes were tried
+        self._preparation: _Preparation | None = None
 
     def __enter__(self) -> LiveSubmission:
         task, stages = self.options.task, self.result.stages
@@ -186,8 +213,8 @@ class LiveSubmission:
                 f"Graded WITHOUT a sandbox (no usable bubblewrap): no namespaces, the kernel ran as {who}; "
                 "the containment line below says what bounded it."
             )
-        if task.prepare_judge is not None:
-            task.prepare_judge()  # while the notebook runs, the grader gets its test data ready
+        # While the kernel starts and the notebook runs, the grader gets its test data and imports ready.
+        self._preparation = _Preparation(task.prepare_judge) if task.prepare_judge is not None else None
         # What the notebook expects beside it: itself (otter.Notebook reads it), the support files, and
         # the public tests for its grader.check() cells.
         files = {task.notebook_name: self.notebook, **{p.name: p for p in task.support_files}, "tests": task.public_tests_dir}
@@ -262,6 +289,8 @@ class LiveSubmission:
 
     def judge(self, questions: Collection[str] | None = None) -> list[CaseResult]:
         """Run the checks of `questions` (default: all) against the live kernel."""
+        if self._preparation is not None:  # raises what failed there: a grader error, not the student's
+            self.result.stages["waiting for the judge's data"] = self._preparation.wait()
         mark = time.perf_counter()
         cases = judge(self.options.task.tests_dir, self.namespace(), questions)
         self.result.stages["probe + judge"] = time.perf_counter() - mark
