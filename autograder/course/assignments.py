@@ -190,7 +190,7 @@ class Assignment:
         """What the engine needs to grade a submission of this assignment (the only bridge to the engine)."""
         from . import timing
         from .data import prepare_judge_data
-        from .identify import identified_name, unanswered
+        from .identify import distributed_code, identified_name, unanswered
 
         self.require_built()
         reference = timing.load(self.cell_times)
@@ -208,7 +208,7 @@ class Assignment:
             # Which other assignment a notebook is depends on every assignment of the course; the grader
             # version leaves it out and each grading's record keeps the answer instead (classroom/manifest.py).
             identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),
-            unanswered=functools.partial(unanswered, student_notebook=self.student_notebook),
+            unanswered=functools.partial(unanswered, distributed=distributed_code(self.student_notebook)),
             cell_references=None if reference is None else functools.partial(timing.cell_references, reference),
             speed_check=None if reference is None else timing.speed_check(self.cell_times),
         )

@@ -71,17 +71,17 @@ def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_not
     return None
 
 
-def unanswered(notebook: nbformat.NotebookNode, student_notebook: Path) -> bool:
-    """True when the notebook's code is exactly the code students were given: nothing was answered."""
-    return _code(notebook) == _distributed_code(student_notebook)
+def unanswered(notebook: nbformat.NotebookNode, distributed: tuple[str, ...]) -> bool:
+    """True when the notebook's code is exactly the code students were given (distributed_code): nothing was answered."""
+    return _code(notebook) == distributed
 
 
 def _code(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
     return tuple(c.source.strip() for c in notebook.cells if c.cell_type == "code" and c.source.strip())
 
 
-@functools.cache
-def _distributed_code(student_notebook: Path) -> tuple[str, ...]:
+def distributed_code(student_notebook: Path) -> tuple[str, ...]:
+    """The code cells of the notebook students were given (its prose changes nothing a grading depends on)."""
     return _code(nbformat.read(student_notebook, as_version=4)) if student_notebook.exists() else ()
 
 
