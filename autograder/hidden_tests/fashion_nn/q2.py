@@ -27,3 +27,24 @@ def test_one_hot_honours_num_classes(one_hot_labels, np):
     assert getattr(result, 'shape', None) == (3, 4), f"With num_classes=4, three labels should give shape (3, 4), not {getattr(result, 'shape', type(result).__name__)}. Use the num_classes argument instead of 10."
     assert np.array_equal(result.argmax(axis=1), [1, 0, 3]), 'With num_classes=4 the ones are in the wrong places.'
 
+@test_case(points=None, hidden=True)
+def test_one_hot_leaves_labels_unchanged(one_hot_labels, np):
+    kinds = [(np.array([3, 8, 0], dtype=np.uint8), True), (np.array([3, 8, 0, 5], dtype=np.int64), False), ([3, 8, 0, 6], False)]
+
+    def unchanged(after, before):
+        if isinstance(before, np.ndarray):
+            return isinstance(after, np.ndarray) and after.dtype == before.dtype and (after.shape == before.shape) and np.array_equal(after, before)
+        return type(after) is list and len(after) == len(before) and all((type(a) is int and a == b for a, b in zip(after, before)))
+    for labels, required in kinds:
+        original = labels.copy()
+        kind = original.dtype.name if isinstance(original, np.ndarray) else type(original).__name__
+        try:
+            result = one_hot_labels(labels)
+        except Exception:
+            if required:
+                raise
+            continue
+        labels_after = getattr(one_hot_labels, 'arguments_after_call', (labels,))[0]
+        assert not required or getattr(result, 'shape', None) == (3, 10), f"For 3 labels one_hot_labels should return shape (3, 10), not {getattr(result, 'shape', type(result).__name__)}."
+        assert unchanged(labels_after, original), f"one_hot_labels changed its argument `labels` (given as {kind}). Build the rows without reshaping, sorting or overwriting the labels (`labels.shape = ...` changes the caller's array, and `np.asarray` does not copy an array that already has the dtype you ask for)."
+
