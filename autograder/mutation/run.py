@@ -165,10 +165,12 @@ class MutationRun:
         return report
 
     def _accept(self, result: MutantResult) -> MutantResult:
+        """A listed survivor takes the instructor's reason (and keeps an honest style's likeness, if it has one)."""
         entry = self.accepted.get((result.mutant.target.label, result.mutant.changes))
-        if result.status == SURVIVED and entry is not None:
-            return MutantResult(result.mutant, ACCEPTED, entry.reason, result.seconds)
-        return result
+        if entry is None or result.status not in (SURVIVED, ACCEPTED):
+            return result
+        reason = entry.reason if result.status == SURVIVED else f"{entry.reason} Also: {result.detail}."
+        return MutantResult(result.mutant, ACCEPTED, reason, result.seconds)
 
     # -- the honest styles
 
