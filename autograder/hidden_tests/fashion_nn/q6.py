@@ -61,6 +61,9 @@ def test_most_confused_pair_ignores_the_diagonal_and_reads_rows_as_true(most_con
     assert tuple(result) != ('T-shirt/top', 'T-shirt/top') and result[0] != result[1], 'most_confused_pair returned a class paired with itself: ignore the diagonal, which counts correct answers.'
     assert tuple(result) != ('Coat', 'Pullover'), 'most_confused_pair swapped the classes or picked the wrong entry: the row is the true class and the column the predicted class.'
     assert tuple(result) == ('Pullover', 'Coat'), f'most_confused_pair returned {tuple(result)!r}, which is not the largest off-diagonal entry of the matrix.'
+    fractions = np.array([[0.7, 0.1, 0.2], [0.05, 0.9, 0.05], [0.3, 0.25, 0.45]])
+    result = most_confused_pair(fractions, ['ant', 'bee', 'cow'])
+    assert isinstance(result, (tuple, list)) and tuple(result) == ('cow', 'ant'), 'For a matrix of fractions (every entry below 1, as confusion_matrix(..., normalize="true") returns) most_confused_pair did not return its largest off-diagonal entry: whatever you put on the diagonal to ignore it must be smaller than every mistake (0 is, for counts and for fractions).'
 
 @test_case(points=None, hidden=True)
 def test_most_confused_pair_any_size_and_ties(most_confused_pair, np):
