@@ -59,7 +59,9 @@ def same_predictions(a, b, width=6) -> bool:
 def test_a_functional_chain_crosses_as_a_functional_model(tmp_path):
     import keras
 
-    model = functional(keras.layers.Dense(5, activation="relu"), keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax"))
+    model = functional(
+        keras.layers.Dense(5, activation="relu"), keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")
+    )
     model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
     back = round_trip(model, tmp_path)
     # The truth about its class: what `isinstance(model, keras.Sequential)` says in the notebook, it says here.
