@@ -24,7 +24,7 @@ MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 # and one correct style; every other corpus entry runs with `-m slow`. Questions that need no
 # training are covered by the light notebooks of the batch and attack tests.
 DEFAULT_BUG_QUESTIONS = {"q4", "q8"}
-DEFAULT_STYLES = {"numpy_scalars"}
+DEFAULT_STYLES = {"numpy_scalars", "functional_api"}
 
 OPTIONS = GradingOptions(MNIST.task())
 

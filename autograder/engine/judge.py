@@ -274,7 +274,7 @@ def _with_own_numbers_only(message: str, allowed: frozenset[str]) -> str:
 # ---------------------------------------------------------------- what a hidden check in contact shows
 
 # How many values the kernel's answers decide (numbers, names) one message may show: a 3-D shape, or a
-# count and two dtypes; everything beyond is "…". message_bound_bits counts what that can carry (24 bits
+# count and two dtypes; everything beyond is "…". message_bound_bits counts what that can carry (25 bits
 # at most in this project's tests; tests/test_judge.py keeps it so).
 SHOWN_SYMBOLS = 3
 # The only words a value may show: NumPy's dtype names and the type names of what crosses the wire.
@@ -373,7 +373,8 @@ def message_bound_bits(source: str) -> float:
     alphabet = 2 * len(own) + len(SHOWN_WORDS)  # a number with or without its sign, or a word
     renderings = {0: 2} | {c: alphabet**c * (2 if c == 1 else 1) for c in range(1, SHOWN_SYMBOLS + 1)}
     total = OTHER_MESSAGES
-    for node in ast.walk(tree):
+    hidden = [node for node in tree.body if isinstance(node, ast.FunctionDef) and _hidden_check(node)]
+    for node in (inner for check in hidden for inner in ast.walk(check)):  # public checks run before any hidden input
         if isinstance(node, ast.Assert):
             holes = sum(isinstance(part, ast.FormattedValue) for part in ast.walk(node.msg)) if node.msg else 0
             ways = {0: 1}  # symbols used so far -> number of renderings
@@ -381,6 +382,16 @@ def message_bound_bits(source: str) -> float:
                 ways = _add_hole(ways, renderings)
             total += sum(ways.values())
     return math.log2(total)
+
+
+def _hidden_check(function: ast.FunctionDef) -> bool:
+    """Whether a test function is declared @test_case(..., hidden=True) (or in a way this cannot tell: counted)."""
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Call):
+            for keyword in decorator.keywords:
+                if keyword.arg == "hidden":
+                    return not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)
+    return True
 
 
 def _add_hole(ways: dict[int, int], renderings: dict[int, int]) -> dict[int, int]:
