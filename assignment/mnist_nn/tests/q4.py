@@ -6,10 +6,10 @@ name = "q4"
 points = 3
 
 @test_case(points=None, hidden=False)
-def test_build_model_returns_sequential(build_model):
+def test_build_model_returns_a_keras_model(build_model):
     import keras
     model = build_model()
-    assert isinstance(model, keras.Sequential), f'build_model should return a keras.Sequential model, but it returned {type(model).__name__}.'
+    assert isinstance(model, keras.Model) and type(model).__name__ in ('Sequential', 'Functional'), f'build_model should return a keras.Sequential model (or the same stack of layers built with keras.Model(inputs, outputs)), but it returned {type(model).__name__}.'
     try:
         output_shape = tuple(model.output_shape)
     except (AttributeError, ValueError):

@@ -6,10 +6,10 @@ name = "q4"
 points = 3
 
 @test_case(points=None, hidden=False)
-def test_build_model_returns_sequential(build_model):
+def test_build_model_returns_a_keras_model(build_model):
     import keras
     model = build_model()
-    assert isinstance(model, keras.Sequential), f'build_model should return a keras.Sequential model, but it returned {type(model).__name__}.'
+    assert isinstance(model, keras.Model) and type(model).__name__ in ('Sequential', 'Functional'), f'build_model should return a keras.Sequential model (or the same stack of layers built with keras.Model(inputs, outputs)), but it returned {type(model).__name__}.'
     try:
         output_shape = tuple(model.output_shape)
     except (AttributeError, ValueError):
@@ -33,7 +33,8 @@ def test_build_model_layers(build_model):
 @test_case(points=None, hidden=True)
 def test_build_model_honours_arguments(build_model):
     model = build_model(input_dim=20, num_classes=3)
-    assert tuple(model.input_shape) == (None, 20) and tuple(model.output_shape) == (None, 3), f'build_model(input_dim=20, num_classes=3) should read 20 values and output 3 classes; it has input shape {model.input_shape} and output shape {model.output_shape}. Use the input_dim and num_classes arguments instead of fixed numbers.'
+    assert tuple(model.input_shape) == (None, 20), f'build_model(input_dim=20, num_classes=3) should read 20 values per image; its input shape is {tuple(model.input_shape)}. Use the input_dim argument instead of a fixed number.'
+    assert tuple(model.output_shape) == (None, 3), f'build_model(input_dim=20, num_classes=3) should output 3 classes; its output shape is {tuple(model.output_shape)}. Use the num_classes argument instead of a fixed number.'
 
 @test_case(points=None, hidden=True)
 def test_build_model_compile_settings(build_model):
