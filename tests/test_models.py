@@ -175,6 +175,9 @@ def test_models_that_are_not_a_chain_of_layers_are_refused_with_what_is_supporte
     two_inputs = keras.Model([inputs, other], keras.layers.Dense(2)(keras.layers.Concatenate()([inputs, other])))
     two_outputs = keras.Model(inputs, [keras.layers.Dense(2)(inputs), keras.layers.Dense(3)(inputs)])
     nested = keras.Model(inputs, keras.Sequential([keras.layers.Dense(3)])(inputs))
+    with_a_function = keras.Model(inputs, keras.layers.Dense(3)(keras.ops.relu(keras.layers.Dense(6)(inputs)) * 2.0))
+    reused = keras.layers.Dense(6)
+    shared_in_sequence = keras.Sequential([keras.Input(shape=(6,)), reused, reused])  # one set of weights, used twice
 
     class Subclassed(keras.Model):
         def __init__(self):
@@ -188,7 +191,8 @@ def test_models_that_are_not_a_chain_of_layers_are_refused_with_what_is_supporte
     subclassed(np.zeros((1, 6), "float32"))
     cases = {
         residual: "model-graph", shared: "model-shared", two_inputs: "model-graph", two_outputs: "model-graph",
-        nested: "model-nested", subclassed: "model-subclassed",
+        nested: "model-nested", subclassed: "model-subclassed", with_a_function: "model-graph",
+        shared_in_sequence: "model-shared",
     }  # fmt: skip
     for model, code in cases.items():
         assert models.describe_model(model) == code
