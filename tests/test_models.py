@@ -8,6 +8,7 @@ every model the grader cannot rebuild faithfully is refused with a reason the st
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -175,6 +176,9 @@ def test_models_that_are_not_a_chain_of_layers_are_refused_with_what_is_supporte
     two_inputs = keras.Model([inputs, other], keras.layers.Dense(2)(keras.layers.Concatenate()([inputs, other])))
     two_outputs = keras.Model(inputs, [keras.layers.Dense(2)(inputs), keras.layers.Dense(3)(inputs)])
     nested = keras.Model(inputs, keras.Sequential([keras.layers.Dense(3)])(inputs))
+    with_a_function = keras.Model(inputs, keras.layers.Dense(3)(keras.ops.relu(keras.layers.Dense(6)(inputs)) * 2.0))
+    reused = keras.layers.Dense(6)
+    shared_in_sequence = keras.Sequential([keras.Input(shape=(6,)), reused, reused])  # one set of weights, used twice
 
     class Subclassed(keras.Model):
         def __init__(self):
@@ -188,7 +192,8 @@ def test_models_that_are_not_a_chain_of_layers_are_refused_with_what_is_supporte
     subclassed(np.zeros((1, 6), "float32"))
     cases = {
         residual: "model-graph", shared: "model-shared", two_inputs: "model-graph", two_outputs: "model-graph",
-        nested: "model-nested", subclassed: "model-subclassed",
+        nested: "model-nested", subclassed: "model-subclassed", with_a_function: "model-graph",
+        shared_in_sequence: "model-shared",
     }  # fmt: skip
     for model, code in cases.items():
         assert models.describe_model(model) == code
@@ -246,3 +251,51 @@ def test_a_spec_is_rebuilt_as_it_says_it_was_built():
     spec["class"] = "Functional"
     rebuilt = models.build_model(spec, weights, 64, LIMITS.parameters, LIMITS.macs_per_input)
     assert type(rebuilt).__name__ == "Functional" and not isinstance(rebuilt, keras.Sequential)
+
+
+# ---------------------------------------------------------------- the public checks agree with the grader
+
+
+def public_model_checks() -> list:
+    """The public checks (students run them) that say whether a builder's model is one the grader reads."""
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    from autograder.course.assignments import ASSIGNMENTS
+
+    found = []
+    for name, assignment in sorted(ASSIGNMENTS.items()):
+        for path in sorted((assignment.student_dir / "tests").glob("q*.py")):
+            for case in ExceptionTestFile.from_file(str(path)).test_cases:
+                if "one stack of layers" in inspect.getsource(case.body.test_func):
+                    found.append((f"{name}-{path.stem}-{case.name}", case.body.test_func))
+    return found
+
+
+def test_the_public_checks_refuse_exactly_the_models_the_grader_cannot_read():
+    """What passes in the student's notebook passes in the grader: a public check built on the same rule."""
+    import keras
+
+    inputs = keras.Input(shape=(784,))
+    hidden = keras.layers.Dense(16)(inputs)
+    reused = keras.layers.Dense(784)
+    candidates = {
+        "sequential": sequential(keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10), width=784),
+        "functional": functional(keras.layers.Dense(16), keras.layers.ReLU(), keras.layers.Dense(10), width=784),
+        "branches": keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Concatenate()([inputs, hidden]))),
+        "keras.ops": keras.Model(inputs, keras.layers.Dense(10)(keras.ops.relu(hidden))),
+        "shared": keras.Model(inputs, keras.layers.Dense(10)(reused(reused(inputs)))),
+        "nested": sequential(keras.Sequential([keras.layers.Dense(16)]), keras.layers.Dense(10), width=784),
+    }
+    checks = public_model_checks()
+    assert len(checks) == 4  # build_model and build_deeper_model, in both assignments
+    for label, check in checks:
+        for kind, model in candidates.items():
+            values = {"np": np, "model2_total_params": 1, "model2_improved": True}
+            arguments = {n: (lambda *a, m=model, **k: m) if n.startswith("build") else values[n]
+                         for n in inspect.signature(check).parameters}  # fmt: skip
+            try:
+                check(**arguments)
+                public = True
+            except AssertionError as failed:
+                public = "one stack of layers" not in str(failed)
+            assert public == (not isinstance(models.describe_model(model), str)), (label, kind)

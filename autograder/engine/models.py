@@ -396,6 +396,8 @@ def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | str:
             return layers
     else:
         return "model-subclassed" if isinstance(model, keras.Model) else "model-class"
+    if len({id(layer) for layer in layers}) != len(layers):  # Sequential([dense, dense]): one set of weights, used twice
+        return "model-shared"
     known, entries = _known_activations(keras), []
     for layer in layers:
         if isinstance(layer, keras.Model):

@@ -66,8 +66,9 @@ REFUSALS = {
     "model-subclassed": f"a model of a class of its own (a subclass of keras.Model), which the grader cannot "
     f"rebuild from its layers ({models.READ})",
     "model-graph": f"a functional model that is not one chain of layers: it branches, has several inputs or outputs, "
-    f"or calls a layer with settings of its own ({models.READ})",
-    "model-shared": f"a functional model that uses one layer object twice (a shared layer) ({models.READ})",
+    f"applies a function between layers (keras.ops, +, *) or calls a layer with settings of its own ({models.READ})",
+    "model-shared": f"a model that uses one layer object twice (a shared layer): give each place a layer of its own "
+    f"({models.READ})",
     "model-nested": f"a model with another model inside it as a layer: put that model's layers in the outer model "
     f"instead ({models.READ})",
     "model-layer": f"a model with a layer the grader cannot rebuild (supported: {models.SUPPORTED})",
@@ -378,7 +379,7 @@ class _Decoder:
                 node.get("spec"), arrays, limits.layers, limits.parameters, limits.macs_per_input, self.guard
             )
         except models.ModelRefused as refused:
-            raise PlainDataError(f"the model cannot be checked: {refused}") from None
+            raise PlainDataError(f"it is a model the grader cannot rebuild ({refused})") from None
 
 
 def _parse(kind: type, text: str) -> Any:

@@ -7,7 +7,6 @@
 # file are masked, and a list of widths is never shown (model_names_spell_inputs: names too).
 # score: honest
 # absent: \d{5}
-# slow: model_names_spell_inputs covers the same channel (a rebuilt model's words after hidden inputs) by default
 # %%
 import keras
 
