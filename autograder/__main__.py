@@ -17,6 +17,7 @@ for _key, _value in QUIET_TENSORFLOW.items():  # the judge (and each Dask worker
     os.environ.setdefault(_key, _value)
 
 DEFAULT_ACCEPTED = REPO / "benchmarks" / "results" / "mutation_accepted.json"  # mutation/accepted.py documents it
+DEFAULT_CORPUS = REPO / "tests" / "corpus"  # mutation/corpus.py documents it
 # Commands whose processes import TensorFlow: its start-up lines go to build/<command>.log (native_log.py).
 QUIET_COMMANDS = ("build", "demo", "mutants", "build-gradescope")
 
@@ -347,6 +348,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 
     from .atomic import write_atomically
     from .mutation.accepted import AcceptedListError
+    from .mutation.corpus import entries
     from .mutation.kernel import ReferenceFailed
     from .mutation.render import as_json, html, table
     from .mutation.run import run_mutation
@@ -358,8 +360,10 @@ def cmd_mutants(args: argparse.Namespace) -> int:
         print(f"error: {assignment.name} has no question {', '.join(unknown)}", file=sys.stderr)
         return 2
     try:
+        honest = entries(args.corpus, assignment.name, "correct")
         report = run_mutation(
-            assignment, args.question, args.max_mutants, args.notebook, args.accepted, show_progress=not args.quiet
+            assignment, args.question, args.max_mutants, args.notebook, args.accepted, show_progress=not args.quiet,
+            honest=honest,
         )
     except (ReferenceFailed, AcceptedListError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -502,7 +506,15 @@ def main(argv: list[str] | None = None) -> int:
     mutants.add_argument("--max-mutants", type=int, metavar="N", help="at most N mutants per question, spread evenly")
     mutants.add_argument("--json", action="store_true", help="print the table as one JSON object")
     mutants.add_argument("--html", type=Path, metavar="FILE", help="also write the table and survivors as an HTML page")
-    mutants.add_argument("--save", metavar="PREFIX", help="also write PREFIX.txt (the table) and PREFIX.json")
+    mutants.add_argument(
+        "--save", metavar="PREFIX",
+        help="also write PREFIX.txt (the table) and PREFIX.json (with each question's digest, which the tests compare)",
+    )
+    mutants.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
+        help="honest styles in DIR/<assignment>/correct/ are judged too and make the equivalence battery aware of them "
+        "(default: %(default)s)",
+    )
     mutants.add_argument(
         "--accepted", type=Path, default=DEFAULT_ACCEPTED, metavar="FILE",
         help="survivors judged correct answers, with reasons (default: %(default)s; see README)",

@@ -69,6 +69,7 @@ CALIBRATIONS = {
     "fashion_nn": Calibration(8, "fashion_accuracy_calibration", ("build_model", "build_deeper_model"), True),
 }
 MODELS = {"model": "build_model", "model2": "build_deeper_model"}  # notebook name -> builder, in both assignments
+SAMPLE = 5000  # training images the learned-from-training check draws (the master notebooks' checks)
 THRESHOLD_TESTS = {"model": "test_model_reaches_minimum_test_accuracy", "model2": "test_deeper_model_trained_and_compared"}
 LABELS = {"build_model": "reference", "build_deeper_model": "deeper reference"}
 
@@ -83,7 +84,14 @@ def test_accuracy(model, x_test, y_test) -> float:
     return float(np.mean(model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1) == y_test))
 
 
-def train_and_score(builder, seed, x_train, y_train, x_test, y_test, **fit) -> tuple[float, float]:
+def trained_part(x_train, y_train):
+    """The images `fit(..., validation_split=0.2)` trains on: all but the last 20%."""
+    kept = len(x_train) - int(len(x_train) * 0.2)
+    return x_train[:kept], y_train[:kept]
+
+
+def train(builder, seed, x_train, y_train, **fit):
+    """A reference network trained as the notebook trains it, and its training time."""
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -91,7 +99,49 @@ def train_and_score(builder, seed, x_train, y_train, x_test, y_test, **fit) -> t
     start = time.perf_counter()
     targets = keras.utils.to_categorical(y_train, 10)
     model.fit(x_train, targets, verbose=0, **{"validation_split": 0.2, "epochs": 5, "batch_size": 128, **fit})
-    return test_accuracy(model, x_test, y_test), time.perf_counter() - start
+    return model, time.perf_counter() - start
+
+
+def train_and_score(builder, seed, x_train, y_train, x_test, y_test, **fit) -> tuple[float, float]:
+    model, seconds = train(builder, seed, x_train, y_train, **fit)
+    return test_accuracy(model, x_test, y_test), seconds
+
+
+def lookup_table(x_test, y_test, kind: str):
+    """The review's network that never trains: a Dense softmax layer with one unit per test image, then a Dense
+    layer holding their one-hot labels. `kind` "l2": the unit of the nearest image (squared distance) wins;
+    "cosine": the unit of the image at the smallest angle."""
+    import keras
+
+    scale = 50.0  # softmax of scaled scores: all but certainly the best unit
+    if kind == "cosine":
+        weights, bias = x_test / np.linalg.norm(x_test, axis=1, keepdims=True), np.zeros(len(x_test))
+    else:  # x.t - |t|^2 / 2 is largest for the t nearest to x
+        weights, bias = x_test, -0.5 * np.sum(x_test.astype("float64") ** 2, axis=1)
+    model = keras.Sequential([
+        keras.Input(shape=(x_test.shape[1],)),
+        keras.layers.Dense(len(x_test), activation="softmax"),
+        keras.layers.Dense(10),
+    ])  # fmt: skip
+    model.set_weights([(weights.T * scale).astype("float32"), (bias * scale).astype("float32"),
+                       np.eye(10, dtype="float32")[y_test], np.zeros(10, "float32")])  # fmt: skip
+    return model
+
+
+def stores_the_test_set(ref, calibration, x_train, y_train, x_test, y_test) -> dict[str, dict[str, float]]:
+    """Networks that learned the test set instead of the training images: what the learned-from-training check
+    must reject. Each: its accuracy on the test images and on the training images the notebook trains on."""
+    x_seen, y_seen = trained_part(x_train, y_train)
+    found = {}
+    for key, builder in MODELS.items():
+        model, _ = train(ref[builder], 0, x_test, y_test, epochs=calibration.epochs)
+        found[f"{key} ({builder}) trained on the test images"] = model
+    found["lookup table of the test images (nearest, squared distance)"] = lookup_table(x_test, y_test, "l2")
+    found["lookup table of the test images (nearest, angle)"] = lookup_table(x_test, y_test, "cosine")
+    return {
+        name: {"test": test_accuracy(model, x_test, y_test), "trained": test_accuracy(model, x_seen, y_seen)}
+        for name, model in found.items()
+    }
 
 
 def weak_networks(ref, calibration, x_train, y_train, x_test, y_test) -> dict[str, float]:
@@ -145,14 +195,47 @@ def threshold_lines(rows: list[dict], weak: dict, extra: dict, thresholds: dict[
     return lines
 
 
-def write_results(calibration: Calibration, rows: list[dict], weak: dict, extra: dict, thresholds: dict) -> None:
+def learned_lines(rows: list[dict], stored: dict[str, dict[str, float]]) -> list[str]:
+    """What the learned-from-training check reads: accuracy on the images the notebook trains on, and how far
+    it stands above the test accuracy, for the reference networks and for networks that learned the test set."""
+    lines = ["\n| network | trained images acc (min over seeds) | trained - test (min over seeds) |", "|---|---|---|"]
+    for key in MODELS:
+        if rows and f"{key}_trained" in rows[0]:
+            low = min(r[f"{key}_trained"] for r in rows)
+            gap = min(r[f"{key}_trained"] - r[key] for r in rows)
+            lines.append(f"| reference {key} | {low:.4f} | {gap:+.4f} |")
+    lines += ["\n| network that learned the test set | test acc | trained images acc | trained - test |", "|---|---|---|---|"]
+    lines += [f"| {name} | {acc['test']:.4f} | {acc['trained']:.4f} | {acc['trained'] - acc['test']:+.4f} |"
+              for name, acc in stored.items()]  # fmt: skip
+    if rows and "model_trained" in rows[0] and stored:
+        honest = min(r[f"{key}_trained"] - r[key] for r in rows for key in MODELS)
+        spread = max(np.sqrt(r[f"{key}_trained"] * (1 - r[f"{key}_trained"]) / SAMPLE) for r in rows for key in MODELS)
+        worst = max(acc["trained"] - acc["test"] for acc in stored.values())
+        lines.append(
+            f"\nThe check (q7, q8) requires accuracy on {SAMPLE:,} of the trained images >= test accuracy: the reference's "
+            f"smallest margin is {honest:+.4f} ({honest / spread:.1f} standard deviations of such a sample), the best "
+            f"network that learned the test set stands at {worst:+.4f}."
+        )
+    return lines
+
+
+def write_results(
+    calibration: Calibration, rows: list[dict], weak: dict, extra: dict, thresholds: dict, stored: dict
+) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"seeds": rows, "weak": weak}
+    payload = {"seeds": rows, "weak": weak, "stores_the_test_set": stored}
     if calibration.extended:
         payload.update(epochs=calibration.epochs, one_epoch=extra, thresholds=thresholds)
     (RESULTS / f"{calibration.results_stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    lines = ["| seed | model test acc | train time (s) | model2 test acc | train time (s) |", "|---|---|---|---|---|"]
-    lines += [f"| {r['seed']} | {r['model']:.4f} | {r['model_s']:.1f} | {r['model2']:.4f} | {r['model2_s']:.1f} |" for r in rows]
+    lines = [
+        "| seed | model test acc | trained images | train time (s) | model2 test acc | trained images | train time (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['seed']} | {r['model']:.4f} | {r.get('model_trained', float('nan')):.4f} | {r['model_s']:.1f} | "
+        f"{r['model2']:.4f} | {r.get('model2_trained', float('nan')):.4f} | {r['model2_s']:.1f} |"
+        for r in rows
+    ]
     for key in MODELS:
         values = [r[key] for r in rows]
         summary = f"min {min(values):.4f}, mean {np.mean(values):.4f}, max {max(values):.4f}, sd {np.std(values):.4f}"
@@ -160,6 +243,7 @@ def write_results(calibration: Calibration, rows: list[dict], weak: dict, extra:
     if calibration.extended:
         wins = sum(r["model2"] > r["model"] for r in rows)
         lines.append(f"\nmodel2 beat model on {wins} of {len(rows)} seeds.")
+    lines += learned_lines(rows, stored)
     lines.append("\n| network that barely learns | test acc |\n|---|---|")
     lines += [f"| {name} | {acc:.4f} |" for name, acc in weak.items()]
     if calibration.extended:
@@ -264,7 +348,8 @@ def main() -> None:
     thresholds = notebook_thresholds(assignment) if calibration.extended else {}
     if args.report_only:
         saved = json.loads((RESULTS / f"{calibration.results_stem}.json").read_text())
-        write_results(calibration, saved["seeds"], saved["weak"], saved.get("one_epoch", {}), thresholds)
+        write_results(calibration, saved["seeds"], saved["weak"], saved.get("one_epoch", {}), thresholds,
+                      saved.get("stores_the_test_set", {}))
         return
     ref = reference_namespace(assignment.master)
     x_train, y_train, x_test, y_test = data = prepared_data(assignment.datasets[0])
@@ -272,16 +357,22 @@ def main() -> None:
     for seed in range(args.seeds):
         row = {"seed": seed}
         for key, builder in MODELS.items():
-            row[key], row[f"{key}_s"] = train_and_score(ref[builder], seed, *data, epochs=calibration.epochs)
+            model, row[f"{key}_s"] = train(ref[builder], seed, x_train, y_train, epochs=calibration.epochs)
+            row[key] = test_accuracy(model, x_test, y_test)
+            row[f"{key}_trained"] = test_accuracy(model, *trained_part(x_train, y_train))
         rows.append(row)
-        print(f"seed {seed}: model {row['model']:.4f} ({row['model_s']:.1f} s)  "
-              f"model2 {row['model2']:.4f} ({row['model2_s']:.1f} s)", flush=True)  # fmt: skip
+        print(f"seed {seed}: model {row['model']:.4f} ({row['model_s']:.1f} s, trained images {row['model_trained']:.4f})  "
+              f"model2 {row['model2']:.4f} ({row['model2_s']:.1f} s, trained images {row['model2_trained']:.4f})",
+              flush=True)  # fmt: skip
 
     weak = weak_networks(ref, calibration, x_train, y_train, x_test, y_test)
     extra = single_epoch(ref, *data) if calibration.extended else {}
     for name, acc in {**weak, **extra}.items():
         print(f"{name}: {acc:.4f}")
-    write_results(calibration, rows, weak, extra, thresholds)
+    stored = stores_the_test_set(ref, calibration, *data)
+    for name, acc in stored.items():
+        print(f"{name}: test {acc['test']:.4f}, trained images {acc['trained']:.4f}")
+    write_results(calibration, rows, weak, extra, thresholds, stored)
 
 
 if __name__ == "__main__":

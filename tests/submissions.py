@@ -1,21 +1,22 @@
 """Build submission notebooks from the corpus in tests/corpus/ (test helper).
 
-A corpus entry is a small Python file: optional header comments (``# breaks: q3`` names the
-question the entry must lose points on) and chunks separated by ``# %%``. Each chunk replaces
-the code cell of the reference solution that binds the chunk's first name at top level.
+The corpus holds, per assignment, honest styles (``tests/corpus/<assignment>/correct/``) and
+single-bug variants (``tests/corpus/<assignment>/buggy/``); ``autograder/mutation/corpus.py``
+documents an entry's form (``# breaks: q3`` names the question a bug must lose; chunks separated
+by ``# %%`` replace the reference's cells that bind the same names).
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 
-from autograder.course.assignments import get_assignment
+from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.limits import LOCAL, TimeLimits
+from autograder.mutation import corpus as corpus_files
+from autograder.mutation.corpus import Entry, header, top_level_names  # noqa: F401  (the tests import them from here)
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -39,31 +40,14 @@ ATTACK_PROFILE = replace(
 )
 
 
-@dataclass(frozen=True)
-class Entry:
-    path: Path
-    breaks: str | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.path.parent.name}/{self.path.stem}"
-
-    def __str__(self) -> str:
-        return self.name
+def corpus(kind: str, assignment: str = MNIST.name) -> list[Entry]:
+    """Entries of tests/corpus/<assignment>/<kind>/ ("correct" or "buggy")."""
+    return corpus_files.entries(CORPUS, assignment, kind)
 
 
-def corpus(kind: str) -> list[Entry]:
-    """Entries of tests/corpus/<kind>/ ("correct" or "buggy")."""
-    entries = []
-    for path in sorted((CORPUS / kind).glob("*.py")):
-        entries.append(Entry(path, header(path, "breaks")))
-    return entries
-
-
-def header(path: Path, key: str) -> str | None:
-    """The value of a `# key: value` line of a corpus or attack file."""
-    match = re.search(rf"^# {key}: (.+?)\s*$", path.read_text(), flags=re.MULTILINE)
-    return match.group(1) if match else None
+def every_entry() -> list[Entry]:
+    """Every entry of every assignment's corpus."""
+    return [e for name in sorted(ASSIGNMENTS) for kind in corpus_files.KINDS for e in corpus(kind, name)]
 
 
 def attacks() -> list[Path]:
@@ -92,43 +76,10 @@ def build_attack(path: Path, target: Path, *more: Path) -> Path:
     return target
 
 
-def top_level_names(source: str) -> list[str]:
-    """Names a piece of code binds at top level, in order."""
-    names = []
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.append(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                found = [n for n in ast.walk(target) if isinstance(n, ast.Name)]
-                names += [n.id for n in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
-    return names
-
-
-def chunks(entry: Entry) -> list[str]:
-    text = entry.path.read_text()
-    return [c.strip() + "\n" for c in text.split("# %%") if top_level_names(c)]
-
-
-def reference_notebook() -> nbformat.NotebookNode:
-    notebook = nbformat.read(MNIST.solution, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return notebook
-
-
 def build_submission(entry: Entry, target: Path) -> Path:
-    """Write the reference notebook with the entry's chunks swapped in; return its path."""
-    notebook = reference_notebook()
-    for chunk in chunks(entry):
-        first = top_level_names(chunk)[0]
-        matches = [c for c in notebook.cells if c.cell_type == "code" and first in top_level_names(c.source)]
-        if len(matches) != 1:
-            raise ValueError(f"{entry}: {len(matches)} cells bind {first!r}; expected exactly one")
-        matches[0].source = chunk
-    nbformat.write(notebook, target)
+    """Write the entry's assignment's reference notebook with the entry's chunks swapped in; return its path."""
+    reference = nbformat.read(get_assignment(entry.assignment).solution, as_version=4)
+    nbformat.write(corpus_files.submission(entry, reference), target)
     return target
 
 

@@ -44,7 +44,7 @@ def test_staleness_check_notices_an_edited_test(tmp_path):
     assignment, hidden = tmp_path / "assignment", tmp_path / "hidden"
     shutil.copytree(MNIST.student_dir, assignment)
     shutil.copytree(MNIST.hidden_tests, hidden)
-    (hidden / "q3.py").write_text((hidden / "q3.py").read_text().replace("num_classes=3", "num_classes=4"))
+    (hidden / "q3.py").write_text((hidden / "q3.py").read_text().replace("num_classes=12", "num_classes=13"))
     (assignment / "tests" / "q9.py").write_text("name = 'q9'\n")
     assert stale_files(MNIST, assignment, hidden, MNIST.solution) == [str(assignment / "tests" / "q9.py"), str(hidden / "q3.py")]
 

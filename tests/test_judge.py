@@ -9,6 +9,7 @@ student's namespace as it was.
 
 from __future__ import annotations
 
+import ast
 import os
 import textwrap
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.engine import judge as judge_module
 from autograder.engine import wire
 from autograder.engine.judge import KernelNamespace, judge
 from autograder.limits import LOCAL
@@ -41,6 +43,8 @@ class FakeKernel:
         if name not in self.namespace:
             return self._answer({"status": "missing"}, read)
         value = self.namespace[name]
+        if wire.is_keras_model(value):  # as the probe agent does: which model object it is
+            return self._answer({"status": "ok", "callable": False, "value": value, "identity": id(value)}, read)
         if callable(value):
             return self._answer({"status": "ok", "callable": True, "value": None}, read)
         if isinstance(value, Exception):
@@ -142,7 +146,7 @@ def test_text_returned_after_hidden_inputs_is_cut_from_messages(tmp_path):
     assert "12345" not in cases[1].message and "inputs were" not in cases[1].message
     # The check called the student's function after hidden inputs were sent: only the test's own
     # words and numbers are shown (7 is not written in the test).
-    assert cases[1].message == "f returned '…', which is not the answer …"
+    assert cases[1].message == "f returned …, which is not the answer …"
 
 
 def test_a_students_exception_text_is_shown_only_before_hidden_inputs(tmp_path):
@@ -272,3 +276,126 @@ def test_questions_can_be_judged_alone(tmp_path):
     folder = tmp_path / "tests"
     assert judge(folder, KernelNamespace(FakeKernel({}, tmp_path), {"np": np}), questions={"q9"}) == []
     assert len(cases) == 2
+
+
+# ---------------------------------------------------------------- answers named, models, bounded messages
+
+
+def test_an_answer_that_cannot_be_read_is_named_in_the_message(tmp_path):
+    """A check that needs an earlier answer says which one could not be read, and why."""
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_uses_a_value(table):
+        assert table is not None
+
+    @test_case(points=None, hidden=False)
+    def test_uses_a_result(f):
+        f()
+    """
+    odd = np.array([object()], dtype=object)
+    cases, _ = run(tmp_path, source, {"table": odd, "f": lambda: odd})
+    assert cases[0].message.startswith("`table` could not be read by the grader: it is an array of a kind")
+    assert cases[1].message.startswith("What f returned could not be read by the grader: it is an array of a kind")
+
+
+def small_model(width: int, units: int = 3):
+    import keras
+
+    return keras.Sequential([keras.Input(shape=(width,)), keras.layers.Dense(units, activation="softmax")])
+
+
+def test_two_names_bound_to_one_model_are_one_object_in_the_grader(tmp_path):
+    source = """
+    @test_case(points=None, hidden=False)
+    def test_distinct(model, model2):
+        assert model2 is not model, "model2 is the same object as model"
+    """
+    shared = small_model(4)
+    (tmp_path / "same").mkdir()
+    (tmp_path / "distinct").mkdir()
+    same, _ = run(tmp_path / "same", source, {"model": shared, "model2": shared})
+    distinct, _ = run(tmp_path / "distinct", source, {"model": shared, "model2": small_model(4)})
+    assert same[0].message == "model2 is the same object as model" and distinct[0].passed
+
+
+MODEL_WORDS_TESTS = """
+@test_case(points=None, hidden=True)
+def test_layers(build, np):
+    model = build(np.array([6, 8, 0, 8, 4]))
+    names = [type(layer).__name__ for layer in model.layers]
+    units = [getattr(layer, "units", None) for layer in model.layers]
+    assert names == ["Dense"] and units == [3], f"The model should be one Dense layer of 3 units; yours are {names} {units}."
+
+@test_case(points=None, hidden=True)
+def test_compile(build, np):
+    model = build(np.array([6, 8, 0, 8, 4]))
+    config = model.get_compile_config() or {}
+    assert config.get("loss") == "categorical_crossentropy", f"Use categorical_crossentropy; yours uses {config.get('loss')}."
+"""
+
+
+def test_a_model_built_after_hidden_inputs_cannot_spell_them_in_a_message(tmp_path):
+    """Layer names, widths and compile names of a model the grader rebuilt are kernel words: not shown."""
+    import keras
+
+    names = ["Dense", "Dropout", "Flatten", "ReLU", "Softmax", "Activation", "BatchNormalization", "LeakyReLU", "Reshape"]
+    losses = ["mse", "mae", "hinge", "poisson", "huber", "kl_divergence", "categorical_hinge", "binary_crossentropy"]
+
+    def build(labels):  # spells each hidden label as a layer type, a width (in the test file or not) and a loss
+        layers = [getattr(keras.layers, names[v])(*([v + 1] if names[v] == "Dense" else [])) for v in labels.tolist()
+                  if names[v] in ("Dense", "Flatten", "ReLU", "Softmax")]
+        model = keras.Sequential([keras.Input(shape=(8,)), *layers, keras.layers.Dense(3)])
+        model.compile(optimizer="sgd", loss=losses[labels[0]])
+        return model
+
+    cases, _ = run(tmp_path, MODEL_WORDS_TESTS, {"build": build})
+    assert cases[0].message == "The model should be one Dense layer of 3 units; yours are … …."
+    assert cases[1].message == "Use categorical_crossentropy; yours uses …."
+
+
+def test_small_values_are_shown_up_to_the_symbol_budget(tmp_path):
+    """A shape or a dtype still helps the student after hidden inputs: a few symbols, numbers of the test file."""
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_shape(f, np):
+        result = f(np.zeros((4, 3)))
+        assert result.shape == (4, 3), f"For 4 rows the result should have shape (4, 3), not {result.shape} ({result.dtype})."
+
+    @test_case(points=None, hidden=True)
+    def test_two_shapes(f, np):
+        result = f(np.zeros((4, 3)))
+        assert result.shape == (4, 3), f"Shapes {result.shape} and {result.shape} differ from (4, 3)."
+
+    @test_case(points=None, hidden=True)
+    def test_list(f, np):
+        result = f(np.zeros((4, 3)))
+        assert False, f"Values {result.ravel().tolist()}"
+    """
+    cases, _ = run(tmp_path, source, {"f": lambda x: np.zeros((3, 4), dtype=np.float16)})
+    assert cases[0].message == "For 4 rows the result should have shape (4, 3), not (3, 4) (float16)."
+    assert cases[1].message == "Shapes (3, 4) and … differ from (4, 3)."  # 2 + 2 symbols: over the budget of 3
+    assert cases[2].message == "Values …"  # a list of values is never a small value
+
+
+def test_other_errors_after_hidden_inputs_show_their_type_only(tmp_path):
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_index(f):
+        result = f(12345)
+        result["key " + result]
+    """
+    cases, _ = run(tmp_path, source, {"f": lambda x: f"secret{x}"})
+    assert cases[0].message == "Your answer has an unexpected type or value (TypeError)."
+
+
+def test_every_hidden_message_of_every_assignment_is_bounded():
+    """Each assert of every test file has a message the judge can show in parts, and no message of a check that
+    talked to the kernel after hidden inputs can carry more than 25 bits (README's security section)."""
+    from autograder.course.assignments import ASSIGNMENTS
+
+    for assignment in ASSIGNMENTS.values():
+        for path in sorted(assignment.hidden_tests.glob("q*.py")):
+            text = path.read_text()
+            asserts = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Assert)]
+            assert all(isinstance(node.msg, (ast.Constant, ast.JoinedStr)) for node in asserts), path
+            assert judge_module.message_bound_bits(text) <= 25.0, path

@@ -19,14 +19,16 @@ import pytest
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.engine.judge import KernelNamespace, judge
 from autograder.mutation import equivalence
-from autograder.mutation.accepted import AcceptedListError, load_accepted
+from autograder.mutation.accepted import Accepted, AcceptedListError, load_accepted
 from autograder.mutation.checks import relevant, split_checks
+from autograder.mutation.corpus import entries
+from autograder.mutation.digest import question_digests
 from autograder.mutation.mutants import Mutant, mutants_of
 from autograder.mutation.render import as_json, score, table
 from autograder.mutation.run import ACCEPTED, CLASSES, EQUIVALENT, KILLED, SURVIVED, MutantResult, RunReport, sample
 from autograder.mutation.targets import Target, affected_names, read_solution
 
-from .submissions import honest_light_notebook
+from .submissions import CORPUS, honest_light_notebook
 from .terminal import chatter
 from .test_judge import FakeKernel
 
@@ -255,6 +257,18 @@ def test_accepted_list(tmp_path):
         load_accepted(path, "mnist_nn")
 
 
+def test_digests_change_only_for_the_question_whose_inputs_change():
+    honest = entries(CORPUS, MNIST.name, "correct")
+    digests = question_digests(MNIST, {}, honest)
+    assert sorted(digests) == [f"q{i}" for i in range(1, 9)] and len(set(digests.values())) == 8
+    assert question_digests(MNIST, {}, honest) == digests  # stable
+    accepted = {("one_hot_labels", ("-a", "+b")): Accepted("one_hot_labels", ("-a", "+b"), "a reason")}
+    changed = question_digests(MNIST, accepted, honest)
+    assert {q for q in digests if changed[q] != digests[q]} == {"q3"}
+    fewer = question_digests(MNIST, {}, [e for e in honest if e.path.stem != "dtype_range"])  # normalize_images only
+    assert {q for q in digests if fewer[q] != digests[q]} == {"q2"}
+
+
 # ---------------------------------------------------------------------------------------- one real run
 
 
@@ -278,5 +292,11 @@ def test_mutants_command_on_one_question(tmp_path):
     assert q1["killed"] >= 3 and q1["not_judged"] == 0 and q1["crashed"] == 0
     assert len(q1["survivors"]) == q1["survived"]
     assert (tmp_path / "table.txt").read_text().startswith("Mutation testing of mnist_nn: 5 mutants")
+    assert set(data["digests"]) == {"q1"}
+    # the honest styles that define reshape_images are judged against this reference where their cells fit it
+    # (the light notebook has no `keras`, so keras_utilities' to_categorical fails there), the others say why not
+    failed = data["honest_styles"]["mnist_nn/correct/keras_utilities"]["failed"]
+    assert "q3 - one hot shape and values" in failed and all(label.startswith("q3 - ") for label in failed)
+    assert "predict_labels" in data["honest_styles_not_judged"]["mnist_nn/correct/comprehensions"]
     assert json.loads((tmp_path / "table.json").read_text()) == data
     assert "<table>" in (tmp_path / "table.html").read_text()

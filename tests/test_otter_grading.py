@@ -12,7 +12,7 @@ import pytest
 from autograder.classroom.otter_baseline import otter_run, scores_from_results
 from autograder.course.assignments import get_assignment
 
-from .submissions import QUESTIONS, build_submission, corpus
+from .submissions import QUESTIONS, build_submission, every_entry
 
 MNIST = get_assignment("mnist_nn")  # the lesson these tests are written for
 
@@ -39,14 +39,14 @@ def test_blank_student_notebook_gets_zero(otter_autograder):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", corpus("correct"), ids=str)
-def test_correct_style_gets_full_marks(entry, otter_autograder, tmp_path):
-    notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")
-    assert lost(grade(notebook, otter_autograder)) == {}
+@pytest.mark.parametrize("entry", [e for e in every_entry() if e.kind == "correct"], ids=str)
+def test_correct_style_gets_full_marks(entry, otter_autograders, tmp_path):
+    notebook = build_submission(entry, tmp_path / f"{entry.assignment}.ipynb")
+    assert lost(grade(notebook, otter_autograders(entry.assignment))) == {}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", corpus("buggy"), ids=str)
-def test_bug_loses_points_only_where_it_is(entry, otter_autograder, tmp_path):
-    notebook = build_submission(entry, tmp_path / "mnist_nn.ipynb")
-    assert set(lost(grade(notebook, otter_autograder))) == {entry.breaks}
+@pytest.mark.parametrize("entry", [e for e in every_entry() if e.kind == "buggy"], ids=str)
+def test_bug_loses_points_only_where_it_is(entry, otter_autograders, tmp_path):
+    notebook = build_submission(entry, tmp_path / f"{entry.assignment}.ipynb")
+    assert set(lost(grade(notebook, otter_autograders(entry.assignment)))) == {entry.breaks}

@@ -351,7 +351,7 @@ def test_expensive_models_are_refused_by_multiply_adds():
      (lambda s: s["layers"][0].update(activation="custom"), "activation"),
      (lambda s: s["layers"][0].update(units=-3), "integer setting"),
      (lambda s: s.update(input_shape=[None, None]), "input shape"),
-     (lambda s: s.update({"class": "Functional"}), "Sequential")],
+     (lambda s: s.update({"class": "MyModel"}), "Sequential")],
     ids=["layer", "activation", "units", "input", "class"],
 )
 def test_specs_outside_the_table_are_refused(change, words):

@@ -14,24 +14,39 @@ What the student reads is built so that it cannot carry the hidden inputs back o
 2. then every global value the hidden checks need is fetched, still before any hidden input;
 3. then the hidden checks run. A hidden check that reads only those values shows its message as
    written. A hidden check that calls the student's functions (so that the kernel answers after
-   seeing hidden inputs) shows the test's own words only: exceptions show a type from Python's own
-   list (no text, no line), strings the kernel sent are cut out, and every number that is not
-   written in the test file itself is replaced by "…" (a width, a line number or a returned value
-   could spell the inputs). Every message is cut to a fixed length.
+   seeing hidden inputs) shows the test's own words only: the failing assert's message as the test
+   file writes it, with each value it interpolates shown only when it is small (a number written
+   in the test file, a dtype or type name, or a tuple of them: a shape) and only up to
+   :data:`SHOWN_SYMBOLS` such symbols per message, else "…"; strings the kernel sent are cut out
+   and numbers not written in the test file masked first. Whatever the grader computed from the
+   kernel's answers (a rebuilt model's layer names, activations, losses, widths) is such a value,
+   so a model cannot spell what its builder was given. Exceptions show a type from Python's own
+   list (no text, no line). :func:`message_bound_bits` counts what one message can then carry.
+   Every message is cut to a fixed length.
 
 Everything the grader takes from the kernel is charged to one :class:`wire.Budget` per judgement,
-and all probes share one deadline.
+and all probes share one deadline. An answer that cannot be read is named in the message (`model`,
+or what a function returned), so a check that needs an earlier answer says which one failed.
+Two names bound to one model in the kernel are one object here too (``model2 is model`` tells the
+truth). The tests may read :data:`GRADING_SEED`, a number that differs between submissions and is
+the same for every grading of one submission: hidden inputs drawn from it cannot be learned from one
+grading's feedback and written into the next submission.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+import hashlib
 import inspect
+import math
 import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..limits import LOCAL, IntakeLimits, TimeLimits
 from . import models, wire
@@ -92,6 +107,7 @@ class KernelNamespace(Mapping):
         self.hidden = False  # True once a hidden input may have reached the kernel
         self.contact = False  # the current hidden check got something from the kernel
         self.received_text: list[str] = []  # strings the kernel sent during the current hidden check
+        self._models: dict[int, Any] = {}  # the kernel's id of a model -> the one rebuilt for it
 
     # -- the Mapping the tests read
 
@@ -162,19 +178,29 @@ class KernelNamespace(Mapping):
     def _fetch(self, name: str) -> Any:
         if self._unavailable:
             raise StudentError(self._unavailable)
-        envelope = self._kernel.fetch(name, self._timeout(), self._read)
+        with _naming(f"`{name}`"):
+            envelope = self._kernel.fetch(name, self._timeout(), self._read)
         if envelope["status"] == "missing":
             raise MissingName(name)
         if envelope["status"] == "error":
             raise self._student_error(f"reading `{name}` failed", envelope)
         if self.hidden:
             _collect_text(envelope.get("value"), self.received_text)
-        return FunctionProxy(self, name) if envelope.get("callable") is True else envelope.get("value")
+        if envelope.get("callable") is True:
+            return FunctionProxy(self, name)
+        return self._same_object(envelope.get("identity"), envelope.get("value"))
+
+    def _same_object(self, identity: Any, value: Any) -> Any:
+        """One rebuilt model per model object of the kernel: `model2 = model` stays one object."""
+        if type(identity) is not int or not wire.is_keras_model(value):
+            return value
+        return self._models.setdefault(identity, value)
 
     def call(self, name: str, args: tuple, kwargs: dict) -> dict:
         if self._unavailable:
             raise StudentError(self._unavailable)
-        envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+        with _naming(f"What {name} returned"):
+            envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
         if envelope["status"] != "ok":
             raise self._student_error(f"{name} raised", envelope)
         if self.hidden:  # strings the grader sent itself carry nothing new: only the kernel's own are cut
@@ -195,6 +221,21 @@ class KernelNamespace(Mapping):
         where = f" (line {line})" if type(line) is int and 0 < line < 1_000_000 else ""
         detail = envelope.get("message") if type(envelope.get("message")) is str else ""
         return StudentError(f"{what} {kind[:60]}{where}", detail)
+
+
+class _naming:
+    """Name the answer in a PlainDataError raised while reading it ("`model` could not be read ...")."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> bool:
+        if isinstance(error, PlainDataError) and not isinstance(error, BudgetExceeded) and not hasattr(error, "answer"):
+            error.answer = self.answer
+        return False
 
 
 def _collect_text(value: Any, found: list[str]) -> None:
@@ -232,6 +273,150 @@ def _with_own_numbers_only(message: str, allowed: frozenset[str]) -> str:
     return _NUMBER.sub(lambda match: match.group(0) if match.group(0) in allowed else "…", message)
 
 
+# ---------------------------------------------------------------- what a hidden check in contact shows
+
+# How many values the kernel's answers decide (numbers, names) one message may show: a 3-D shape, or a
+# count and two dtypes; everything beyond is "…". message_bound_bits counts what that can carry (25 bits
+# at most in this project's tests; tests/test_judge.py keeps it so).
+SHOWN_SYMBOLS = 3
+# The only words a value may show: NumPy's dtype names and the type names of what crosses the wire.
+SHOWN_WORDS = frozenset(
+    {np.dtype(code).name for code in wire.DTYPES}
+    | {"NoneType", "bool", "int", "float", "str", "list", "tuple", "dict", "ndarray", "Sequential", "Functional"}
+    | {"True", "False", "None", "…"}
+)
+_SYMBOL = re.compile(r"…|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z_]\w*")
+_SHAPE = re.compile(rf"\((?:(?:{_SYMBOL.pattern})(?:, (?:{_SYMBOL.pattern}))*,?)?\)")
+# Messages a hidden check in contact can show besides its asserts' templates: "This check failed.", an
+# exception type from Python's own list, the grader's own refusals of an answer (wire.REFUSALS, and a
+# model refused for one of ~20 reasons in one of its ~15 layer types); an upper bound on their number.
+OTHER_MESSAGES = 1_000
+
+
+def _template(tree: ast.Module | None, function: str, line: int) -> list[str | None] | None:
+    """The failing assert's message as its test writes it: literal parts (str) and interpolated values (None)."""
+    found = [
+        node for top in (tree.body if tree is not None else []) if isinstance(top, ast.FunctionDef) and top.name == function
+        for node in ast.walk(top)
+        if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]  # fmt: skip
+    if not found:
+        return None
+    message = min(found, key=lambda node: (node.end_lineno or 0) - node.lineno).msg
+    if message is None:
+        return [""]
+    if isinstance(message, ast.Constant) and isinstance(message.value, str):
+        return [message.value]
+    if isinstance(message, ast.JoinedStr):
+        return [part.value if isinstance(part, ast.Constant) else None for part in message.values]
+    return None  # a message built another way: nothing of it is shown
+
+
+def _holes(message: str, template: list[str | None]) -> list[str | None]:
+    """The interpolated values' text, found between the template's literal parts (left to right, linear time)."""
+    unknown: list[str | None] = [None] * template.count(None)
+    holes: list[str | None] = []
+    position = 0
+    for index, part in enumerate(template):
+        if part is not None:
+            if not message.startswith(part, position):
+                return unknown
+            position += len(part)
+            continue
+        following = next((p for p in template[index + 1 :] if p), None)
+        end = len(message) if following is None else message.find(following, position)
+        if end < 0:
+            return unknown
+        holes.append(message[position:end])
+        position = end
+    return holes if position == len(message) else unknown
+
+
+def _small(text: str, allowed: frozenset[str]) -> tuple[str, int] | None:
+    """A value's text if it is one symbol or a flat tuple of symbols (a shape), each allowed; and how many."""
+    if text in ("'…'", '"…"', "…"):
+        return None  # already nothing: shown as "…" at no cost
+    if not (_SYMBOL.fullmatch(text) or _SHAPE.fullmatch(text)):
+        return None
+    symbols = _SYMBOL.findall(text)
+    if any(symbol.lstrip("-") not in allowed and symbol not in SHOWN_WORDS for symbol in symbols):
+        return None
+    return text, len(symbols)
+
+
+def _in_contact(message: str, template: list[str | None] | None, received: list[str], own: frozenset[str]) -> str:
+    """What a hidden check that talked to the kernel shows: its literal words, and a few small values."""
+    if template is None:
+        return "This check failed."
+    budget, shown = SHOWN_SYMBOLS, []
+    holes = iter(_holes(message, template))
+    for part in template:
+        if part is not None:
+            shown.append(part)
+            continue
+        text = next(holes)
+        small = _small(_with_own_numbers_only(_without_received_text(text, received), own), own) if text else None
+        if small is not None and small[1] <= budget:
+            shown.append(small[0])
+            budget -= small[1]
+        else:
+            shown.append("…")
+    return "".join(shown)
+
+
+def message_bound_bits(source: str) -> float:
+    """At most how many bits one hidden message of this test file can carry when its check talked to the kernel.
+
+    Counts the distinct messages: for each assert, its renderings (each value "…", "()", a symbol, or a
+    tuple of symbols, at most SHOWN_SYMBOLS symbols in all, each a number written in the file or a
+    shown word), plus OTHER_MESSAGES. Which check failed, and whether it passed, is not counted here.
+    """
+    tree, own = ast.parse(source), numbers_in(source)
+    alphabet = 2 * len(own) + len(SHOWN_WORDS)  # a number with or without its sign, or a word
+    renderings = {0: 2} | {c: alphabet**c * (2 if c == 1 else 1) for c in range(1, SHOWN_SYMBOLS + 1)}
+    total = OTHER_MESSAGES
+    hidden = [node for node in tree.body if isinstance(node, ast.FunctionDef) and _hidden_check(node)]
+    for node in (inner for check in hidden for inner in ast.walk(check)):  # public checks run before any hidden input
+        if isinstance(node, ast.Assert):
+            holes = sum(isinstance(part, ast.FormattedValue) for part in ast.walk(node.msg)) if node.msg else 0
+            ways = {0: 1}  # symbols used so far -> number of renderings
+            for _ in range(holes):
+                ways = _add_hole(ways, renderings)
+            total += sum(ways.values())
+    return math.log2(total)
+
+
+def _hidden_check(function: ast.FunctionDef) -> bool:
+    """Whether a test function is declared @test_case(..., hidden=True) (or in a way this cannot tell: counted)."""
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Call):
+            for keyword in decorator.keywords:
+                if keyword.arg == "hidden":
+                    return not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False)
+    return True
+
+
+def _add_hole(ways: dict[int, int], renderings: dict[int, int]) -> dict[int, int]:
+    combined: dict[int, int] = {}
+    for used, count in ways.items():
+        for cost, options in renderings.items():
+            if used + cost <= SHOWN_SYMBOLS:
+                combined[used + cost] = combined.get(used + cost, 0) + count * options
+    return combined
+
+
+def submission_seed(code: str, tests_dir: Path) -> int:
+    """GRADING_SEED for one submission: from its code and the hidden tests (which the kernel cannot read)."""
+    digest = hashlib.sha256()
+    for path in sorted(tests_dir.glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(code.encode())
+    return int.from_bytes(digest.digest()[:8], "little")
+
+
+GRADING_SEED = "grading_seed"  # the trusted name under which tests read submission_seed
+
+
 def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LOCAL.intake) -> str:
     """A student-facing message: the test's own words, or what went wrong with the answer."""
     if isinstance(exc, AssertionError):
@@ -249,7 +434,7 @@ def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LO
             "in total): keep large arrays out of the values and function results the checks read."
         )
     if isinstance(exc, PlainDataError):
-        return f"Your answer could not be read by the grader: {exc}."
+        return f"{getattr(exc, 'answer', 'Your answer')} could not be read by the grader: {exc}."
     return f"Your answer has an unexpected type or value ({type(exc).__name__}: {str(exc)[:300]})."
 
 
@@ -280,7 +465,39 @@ def _parameters(test_function: Callable) -> list[str]:
     return list(inspect.signature(test_function).parameters)
 
 
-def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: IntakeLimits, own: frozenset[str]) -> CaseResult:
+def _failing_line(exc: BaseException, function: Any) -> int:
+    """The line of `function` (a test) where `exc` was raised, 0 if it was raised elsewhere."""
+    line, trace = 0, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code is getattr(function, "__code__", None):
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _contact_message(exc: Exception, message: str, namespace: KernelNamespace, test: Any, source: Source) -> str:
+    """A hidden check's message once the kernel answered it after hidden inputs (see the module's docstring)."""
+    if isinstance(exc, AssertionError):
+        template = _template(source.tree, test.__name__, _failing_line(exc, test))
+        return _in_contact(message, template, namespace.received_text, source.numbers)
+    if not isinstance(exc, (MissingName, JudgeTimeout, StudentError, PlainDataError)):
+        kind = type(exc).__name__ if type(exc).__name__ in BUILTIN_ERRORS else "an error"
+        return f"Your answer has an unexpected type or value ({kind})."
+    return _with_own_numbers_only(_without_received_text(message, namespace.received_text), source.numbers)
+
+
+class Source:
+    """A test file as the judge reads it: its syntax tree (for messages' templates) and its own numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.numbers = numbers_in(text)
+        try:
+            self.tree: ast.Module | None = ast.parse(text)
+        except SyntaxError:
+            self.tree = None
+
+
+def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: IntakeLimits, source: Source) -> CaseResult:
     title, points = case_title(tc.body.test_func), float(tc.points)
     try:
         namespace.start_check()
@@ -288,7 +505,7 @@ def _run_case(question: str, tc: Any, namespace: KernelNamespace, intake: Intake
     except Exception as exc:
         message, note = describe_failure(exc, namespace.hidden, intake), ""
         if namespace.hidden and namespace.contact:
-            message = _with_own_numbers_only(_without_received_text(message, namespace.received_text), own)
+            message = _contact_message(exc, message, namespace, tc.body.test_func, source)
         if namespace.hidden and isinstance(exc, StudentError) and exc.detail:  # for the instructor only
             note = f"{exc}: {exc.detail[: intake.student_error_chars]}"
         if len(message) > intake.message_chars:
@@ -301,7 +518,7 @@ def judge(tests_dir: Path, namespace: KernelNamespace, questions: Collection[str
     """Run the checks of every question (or of `questions`), public ones first; never raises for the answers."""
     intake = namespace._intake
     files = [f for f in question_files(tests_dir) if questions is None or f.name in questions]
-    own = {f.name: numbers_in(Path(f.path).read_text()) for f in files}
+    own = {f.name: Source(Path(f.path).read_text()) for f in files}
     cases = [(position, f.name, tc) for position, (f, tc) in enumerate((f, tc) for f in files for tc in f.test_cases)]
     results: dict[int, CaseResult] = {}
     for position, question, tc in (c for c in cases if not c[2].hidden):

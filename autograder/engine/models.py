@@ -1,12 +1,20 @@
-"""Keras Sequential models as plain data: the layer table, and rebuilding a model from it.
+"""Keras models that are a linear stack of layers, as plain data: the layer table, and rebuilding a model from it.
 
 This module runs on both sides of the sandbox wall, like wire.py: inside the student's kernel
-:func:`describe_model` turns a model into a spec (layers from :data:`LAYERS`, their settings,
-the input shape, the compile settings) plus its weight arrays; in the grader :func:`build_model`
-checks that spec against the table before anything is allocated (every setting's type and range,
-every weight's exact shape, the parameter count and the multiply-adds per input within the
-grader's limits) and only then builds a fresh Keras model and compiles it with allow-listed
-settings. A new layer type is one entry of :data:`LAYERS`.
+:func:`describe_model` turns a model into a spec (which API built it, layers from :data:`LAYERS`,
+their settings, the input shape, the compile settings) plus its weight arrays; in the grader
+:func:`build_model` checks that spec against the table before anything is allocated (every
+setting's type and range, every weight's exact shape, the parameter count and the multiply-adds
+per input within the grader's limits) and only then builds a fresh Keras model with the same API
+and compiles it with allow-listed settings. A new layer type is one entry of :data:`LAYERS`.
+
+Models read: a ``keras.Sequential``, or a functional ``keras.Model(inputs, outputs)`` whose
+layers form one chain from one ``keras.Input`` to one output. Subclassed models, branching
+graphs, shared or nested layers are refused with a reason. Activations may be given by name, as
+Keras's or TensorFlow's own functions (``tf.nn.relu``), as activation layer objects
+(``activation=keras.layers.ReLU()``) or as their own layers after a linear one (``Dense(256)``
+then ``Activation("relu")``): the plan normalises all of these to the same form
+(``Dense(256, activation="relu")``), since they compute the same function.
 
 Nothing here imports from the package: the kernel loads this file's source as a module.
 """
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,13 +96,43 @@ ACTIVATIONS = {
 
 # TensorFlow's own functions as Keras records them (activation=tf.nn.softmax is "softmax_v2").
 ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax", "relu6": "relu6"}
+# Layers that only apply an activation: accepted as a layer's `activation` too (activation=keras.layers.ReLU()).
+ACTIVATION_LAYERS = ("Activation", "ReLU", "Softmax", "LeakyReLU")
+# What the kernel sends for an activation it cannot name (the grader's words for each).
+UNKNOWN_ACTIVATIONS = {
+    "custom-function": "an activation given as a function of its own; use a name such as activation=\"relu\" "
+    "(Keras's and TensorFlow's own functions, such as tf.nn.relu, work too)",
+    "custom-layer": f"an activation given as a layer object other than {', '.join(ACTIVATION_LAYERS)}; "
+    "use a name such as activation=\"relu\"",
+}
 
 
-def _activation(value: Any) -> str:
+def _activation(value: Any) -> str | dict:
+    """A named activation, or an activation layer's entry (checked when it is planned as a layer)."""
+    if type(value) is dict and value.get("class") in ACTIVATION_LAYERS:
+        return value
+    if type(value) is str and value in UNKNOWN_ACTIVATIONS:
+        raise ModelRefused(UNKNOWN_ACTIVATIONS[value])
     value = ACTIVATION_ALIASES.get(value, value) if type(value) is str else value
-    if value not in ACTIVATIONS or type(value) is not str:
+    if type(value) is not str or value not in ACTIVATIONS:
         raise ModelRefused(f"an activation other than {', '.join(sorted(ACTIVATIONS))}")
     return value
+
+
+def _activation_name(name: str, settings: dict) -> str | None:
+    """The named activation an activation layer computes exactly, if there is one (ReLU() is "relu")."""
+    if name == "Activation":
+        return settings.get("activation", "linear")
+    if name == "Softmax":
+        return "softmax"  # the table admits the last axis only
+    if name == "ReLU":
+        threshold, slope, ceiling = settings.get("threshold", 0.0), settings.get("negative_slope", 0.0), settings.get("max_value")
+        if threshold == 0 and slope == 0:
+            return "relu" if ceiling is None else "relu6" if ceiling == 6 else None
+        return None
+    if name == "LeakyReLU":  # keras.activations.leaky_relu's own slope
+        return "leaky_relu" if settings.get("negative_slope", 0.3) == 0.2 else None
+    return None
 
 
 def _target_shape(value: Any) -> tuple[int, ...]:
@@ -219,6 +258,10 @@ LAYERS: dict[str, LayerRule] = {
     ),
 }  # fmt: skip
 SUPPORTED = ", ".join(LAYERS)
+READ = (  # what the grader reads, for refusals
+    "the grader reads keras.Sequential models, and functional models built as one chain of layers from one "
+    "keras.Input to one output"
+)
 
 # Compile settings the grader rebuilds (anything else is reported as "unknown").
 OPTIMIZERS = {"Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion"}
@@ -259,35 +302,125 @@ def _plain_json(value: Any, depth: int = 0) -> Any:
     return None
 
 
-def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | str:
-    """A Sequential model as (spec, weights), or the reason it cannot cross (a short code)."""
+def _known_activations(keras: Any) -> list[tuple[Any, str]]:
+    """Keras's and TensorFlow's activation functions, with the name each one computes."""
+    known = [(getattr(keras.activations, name), name) for name in sorted(ACTIVATIONS) if hasattr(keras.activations, name)]
+    tf = sys.modules.get("tensorflow")  # only if the student's code loaded it
+    if tf is not None:
+        nn = getattr(tf, "nn", None)
+        for attribute, name in (
+            ("relu", "relu"), ("softmax", "softmax"), ("sigmoid", "sigmoid"), ("tanh", "tanh"), ("elu", "elu"),
+            ("selu", "selu"), ("gelu", "gelu"), ("softplus", "softplus"), ("softsign", "softsign"), ("swish", "swish"),
+            ("silu", "silu"), ("leaky_relu", "leaky_relu"), ("relu6", "relu6"), ("log_softmax", "log_softmax"),
+        ):  # fmt: skip
+            if hasattr(nn, attribute):
+                known.append((getattr(nn, attribute), name))
+        for attribute, name in (("sigmoid", "sigmoid"), ("tanh", "tanh"), ("exp", "exponential")):
+            if hasattr(getattr(tf, "math", None), attribute):
+                known.append((getattr(tf.math, attribute), name))
+    return known
+
+
+def _layer_entry(layer: Any) -> dict:
+    name = type(layer).__name__
+    config = layer.get_config()
+    return {"class": name, **{key: _plain_json(config.get(key)) for key in LAYERS[name].settings if key in config}}
+
+
+def _is_keras_class(value: Any, names: Any) -> bool:
+    kind = type(value)
+    return kind.__name__ in names and kind.__module__.split(".")[0] == "keras"
+
+
+def _describe_activation(function: Any, known: list[tuple[Any, str]]) -> str | dict:
+    """A layer's activation: its name, an activation layer's entry, or why it cannot be named."""
+    for candidate, name in known:
+        if function is candidate:
+            return name
+    if _is_keras_class(function, ACTIVATION_LAYERS):
+        return _layer_entry(function)
     import keras
 
-    if type(model) is not keras.Sequential:
-        return "model-class"
-    layers = []
-    for layer in model.layers:
-        name = type(layer).__name__
-        if name not in LAYERS or type(layer).__module__.split(".")[0] != "keras":
+    return "custom-layer" if isinstance(function, keras.layers.Layer) else "custom-function"
+
+
+def _single_link(reference: Any) -> str | None:
+    """The layer a functional config's [name, node, tensor] reference points at, if it is one tensor of a first call."""
+    if type(reference) in (list, tuple) and len(reference) == 1:
+        reference = reference[0]
+    if type(reference) in (list, tuple) and len(reference) == 3 and type(reference[0]) is str and tuple(reference[1:]) == (0, 0):
+        return reference[0]
+    return None
+
+
+def _functional_chain(model: Any) -> list | str:
+    """The layers of a functional model that is one chain from one Input to one output, else a refusal code."""
+    config = model.get_config()
+    entries, layers = config.get("layers", []), list(model.layers)
+    if not layers or type(layers[0]).__name__ != "InputLayer" or len(entries) != len(layers):
+        return "model-graph"
+    first, last = _single_link(config.get("input_layers")), _single_link(config.get("output_layers"))
+    previous = entries[0].get("name")
+    if first != previous:
+        return "model-graph"
+    for entry in entries[1:]:
+        nodes = entry.get("inbound_nodes")
+        if type(nodes) is not list or len(nodes) != 1:
+            return "model-shared" if type(nodes) is list and len(nodes) > 1 else "model-graph"
+        args, kwargs = nodes[0].get("args"), nodes[0].get("kwargs") or {}
+        if type(args) not in (list, tuple) or len(args) != 1 or type(args[0]) is not dict:
+            return "model-graph"
+        source = _single_link((args[0].get("config") or {}).get("keras_history"))
+        # Keras records the call's defaults (training=False, mask=None); anything else changes what the layer does.
+        defaults = type(kwargs) is dict and all(
+            value is None or (key == "training" and value is False) for key, value in kwargs.items()
+        )
+        if source != previous or not defaults:
+            return "model-graph"
+        previous = entry.get("name")
+    if last != previous:
+        return "model-graph"
+    return layers[1:]
+
+
+def describe_model(model: Any) -> tuple[dict, list[np.ndarray]] | str:
+    """A Sequential or linear functional model as (spec, weights), or the reason it cannot cross (a short code)."""
+    import keras
+
+    kind = type(model)
+    if kind is keras.Sequential:
+        api, layers = "Sequential", list(model.layers)
+    elif kind.__name__ == "Functional" and kind.__module__.startswith("keras."):
+        api, layers = "Functional", _functional_chain(model)
+        if isinstance(layers, str):
+            return layers
+    else:
+        return "model-subclassed" if isinstance(model, keras.Model) else "model-class"
+    if len({id(layer) for layer in layers}) != len(layers):  # Sequential([dense, dense]): one set of weights, used twice
+        return "model-shared"
+    known, entries = _known_activations(keras), []
+    for layer in layers:
+        if isinstance(layer, keras.Model):
+            return "model-nested"
+        if not _is_keras_class(layer, LAYERS):
             return "model-layer"
-        config = layer.get_config()
-        entry = {"class": name, **{key: _plain_json(config.get(key)) for key in LAYERS[name].settings if key in config}}
+        entry = _layer_entry(layer)
         if "activation" in entry:
-            serialized = keras.activations.serialize(layer.activation)
-            if isinstance(serialized, dict) and serialized.get("class_name") == "function":  # tf.nn.softmax and the like
-                serialized = serialized.get("config")
-            entry["activation"] = serialized if isinstance(serialized, str) else "custom"
-        layers.append(entry)
+            entry["activation"] = _describe_activation(layer.activation, known)
+        entries.append(entry)
     try:
         input_shape = list(model.input_shape)
     except (AttributeError, ValueError, TypeError):
         return "model-unbuilt"
     compile_config = _plain_json(model.get_compile_config()) if model.compiled else None
-    spec = {"class": "Sequential", "input_shape": input_shape, "layers": layers, "compile": compile_config}
+    spec = {"class": api, "input_shape": input_shape, "layers": entries, "compile": compile_config}
     return spec, [np.asarray(w) for w in model.get_weights()]
 
 
 # ---------------------------------------------------------------- grader side: check, then build
+
+
+APIS = ("Sequential", "Functional")  # how a model was built; rebuilt the same way
 
 
 @dataclass(frozen=True)
@@ -295,21 +428,70 @@ class Plan:
     """A checked spec: what would be built, and what it costs."""
 
     input_shape: Shape
-    layers: list[tuple[str, dict]]  # class name, checked settings
+    layers: list[tuple[str, dict]]  # class name, checked settings (activations normalised)
     weight_shapes: list[Shape]
     macs: int
     peak_values: int  # the most values one input has alive at once (a layer's input and output)
+    api: str = "Sequential"  # which Keras API built it (APIS)
 
     @property
     def parameters(self) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes)
 
 
+def _checked_layer(entry: Any, shape: Shape) -> tuple[str, dict, Shape, list[Shape], int]:
+    """One layer entry against the table: (name, settings, output shape, weight shapes, multiply-adds)."""
+    name = entry.get("class") if type(entry) is dict else None
+    if name not in LAYERS:
+        raise ModelRefused(f"it has a layer the grader cannot rebuild (supported: {SUPPORTED})")
+    rule = LAYERS[name]
+    try:
+        settings = {key: check(entry[key]) for key, check in rule.settings.items() if entry.get(key) is not None}
+        if type(settings.get("activation")) is dict:  # only a layer's own activation may be a layer (see _unfolded)
+            raise ModelRefused("an activation layer inside another activation layer")
+        output, weights, cost = rule.shapes(shape, settings)
+    except ModelRefused as refused:
+        raise ModelRefused(f"its {name} layer has {refused}") from None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+        raise ModelRefused(f"its {name} layer lacks a setting or has one the grader cannot follow") from None
+    return name, settings, output, weights, cost
+
+
+def _unfolded(entries: list) -> list:
+    """Activation layer objects given as a layer's activation become their own layer after it (then folded back
+    where they compute a named activation): Dense(8, activation=ReLU()) is Dense(8) then ReLU()."""
+    flat = []
+    for entry in entries:
+        activation = entry.get("activation") if type(entry) is dict else None
+        if type(activation) is dict and activation.get("class") in ACTIVATION_LAYERS:
+            flat += [{**entry, "activation": "linear"}, activation]
+        else:
+            flat.append(entry)
+    return flat
+
+
+def _folded(layers: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """An activation layer right after a layer with a linear activation becomes that layer's activation:
+    Dense(256) then Activation("relu") (or ReLU()) is Dense(256, activation="relu"): the same function."""
+    result: list[tuple[str, dict]] = []
+    for name, settings in layers:
+        named = _activation_name(name, settings) if name in ACTIVATION_LAYERS else None
+        before = result[-1] if result else None
+        if named is not None and before is not None and before[1].get("activation", "linear") == "linear" and (
+            "activation" in LAYERS[before[0]].settings
+        ):
+            result[-1] = (before[0], {**before[1], "activation": named})
+        else:
+            result.append((name, settings))
+    return result
+
+
 def plan_model(spec: Any, max_layers: int) -> Plan:
     """Check a spec against the layer table without Keras and without allocating anything."""
-    if type(spec) is not dict or spec.get("class") != "Sequential" or type(spec.get("layers")) is not list:
-        raise ModelRefused("it is not a keras.Sequential model")
-    if len(spec["layers"]) > max_layers:
+    if type(spec) is not dict or spec.get("class") not in APIS or type(spec.get("layers")) is not list:
+        raise ModelRefused("it is not a keras.Sequential model or a functional model that is one chain of layers")
+    entries = _unfolded(spec["layers"][: max_layers + 1])
+    if len(entries) > max_layers:  # counted as built: an activation object is a layer of its own
         raise ModelRefused(f"it has more than {max_layers} layers")
     raw_shape = spec.get("input_shape")
     if type(raw_shape) is not list or not 2 <= len(raw_shape) <= 5 or not all(
@@ -318,24 +500,14 @@ def plan_model(spec: Any, max_layers: int) -> Plan:
         raise ModelRefused("its input shape is unknown or not fixed: start the model with keras.Input(shape=...)")
     shape: Shape = tuple(raw_shape[1:])
     layers, weight_shapes, macs, peak = [], [], 0, math.prod(shape)
-    for entry in spec["layers"]:
-        name = entry.get("class") if type(entry) is dict else None
-        if name not in LAYERS:
-            raise ModelRefused(f"it has a layer the grader cannot rebuild (supported: {SUPPORTED})")
-        rule = LAYERS[name]
-        try:
-            settings = {key: check(entry[key]) for key, check in rule.settings.items() if entry.get(key) is not None}
-            before = math.prod(shape)
-            shape, weights, cost = rule.shapes(shape, settings)
-            peak = max(peak, before + math.prod(shape))
-        except ModelRefused as refused:
-            raise ModelRefused(f"its {name} layer has {refused}") from None
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
-            raise ModelRefused(f"its {name} layer lacks a setting or has one the grader cannot follow") from None
+    for entry in entries:
+        name, settings, output, weights, cost = _checked_layer(entry, shape)
+        peak = max(peak, math.prod(shape) + math.prod(output))
+        shape = output
         layers.append((name, settings))
         weight_shapes += weights
         macs += cost
-    return Plan(tuple(raw_shape[1:]), layers, weight_shapes, macs, peak)
+    return Plan(tuple(raw_shape[1:]), _folded(layers), weight_shapes, macs, peak, spec["class"])
 
 
 def _keras_settings(name: str, settings: dict) -> dict:
@@ -430,7 +602,13 @@ def build_model(
 
     try:
         layers = [getattr(keras.layers, name)(**_keras_settings(name, settings)) for name, settings in plan.layers]
-        model = keras.Sequential([keras.Input(shape=plan.input_shape), *layers])
+        if plan.api == "Functional":
+            inputs = outputs = keras.Input(shape=plan.input_shape)
+            for layer in layers:
+                outputs = layer(outputs)
+            model = keras.Model(inputs, outputs)
+        else:
+            model = keras.Sequential([keras.Input(shape=plan.input_shape), *layers])
         if weights:
             model.set_weights(weights)
     except (TypeError, ValueError) as error:

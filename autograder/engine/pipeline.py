@@ -20,7 +20,7 @@ import numpy as np
 
 from ..limits import LOCAL, Profile, TimeLimits
 from .execute import ExecutionReport, SandboxedKernel
-from .judge import KernelNamespace, empty_results, judge
+from .judge import GRADING_SEED, KernelNamespace, empty_results, judge, submission_seed
 from .load import Expected, SubmissionError, WrongAssignment, load_submission
 from .report import write_outputs
 from .results import CaseResult, GradeResult, Status, test_name
@@ -285,7 +285,9 @@ class LiveSubmission:
                 except Exception:
                     self._unavailable = "the notebook stopped the grader from reading its answers"
         profile = self.options.profile
-        return KernelNamespace(self.kernel, {"np": np}, self._unavailable, profile.intake, profile.time)
+        code = "\n".join(cell.source for cell in self.notebook.cells if cell.cell_type == "code")
+        trusted = {"np": np, GRADING_SEED: submission_seed(code, self.options.task.tests_dir)}
+        return KernelNamespace(self.kernel, trusted, self._unavailable, profile.intake, profile.time)
 
     def judge(self, questions: Collection[str] | None = None) -> list[CaseResult]:
         """Run the checks of `questions` (default: all) against the live kernel."""

@@ -8,7 +8,8 @@ as one file in a format of our own, so that reading it can be bounded before any
 
 The meta holds a tree of nodes (:data:`KINDS`) and a table of arrays (dtype, shape, offset).
 Only these kinds exist: None, bool, int, float, str, list, tuple, dict with str keys, numeric
-arrays, Keras Sequential models (a spec checked by models.py plus weight arrays), and
+arrays, Keras models that are a linear stack of layers (Sequential, or functional with one chain;
+a spec checked by models.py plus weight arrays), and
 placeholders for everything else: an opaque object that knows only a type name from a fixed
 vocabulary, or a refusal with a reason code. NumPy scalars (and 0-d tensors) cross as the
 Python values they stand for: ``np.mean(...)`` is a float, ``np.int64(5)`` an int.
@@ -61,7 +62,15 @@ REFUSALS = {
     "array-dtype": "an array of a kind the grader does not read (only numbers and booleans cross)",
     "array-rank": "an array with more dimensions than the grader reads",
     "too-deep": "a value nested more deeply than the grader reads",
-    "model-class": "a model that is not a keras.Sequential",
+    "model-class": f"a model of a kind the grader does not read ({models.READ})",
+    "model-subclassed": f"a model of a class of its own (a subclass of keras.Model), which the grader cannot "
+    f"rebuild from its layers ({models.READ})",
+    "model-graph": f"a functional model that is not one chain of layers: it branches, has several inputs or outputs, "
+    f"applies a function between layers (keras.ops, +, *) or calls a layer with settings of its own ({models.READ})",
+    "model-shared": f"a model that uses one layer object twice (a shared layer): give each place a layer of its own "
+    f"({models.READ})",
+    "model-nested": f"a model with another model inside it as a layer: put that model's layers in the outer model "
+    f"instead ({models.READ})",
     "model-layer": f"a model with a layer the grader cannot rebuild (supported: {models.SUPPORTED})",
     "model-unbuilt": "a model whose input shape is unknown: start it with keras.Input(shape=...)",
 }
@@ -370,7 +379,7 @@ class _Decoder:
                 node.get("spec"), arrays, limits.layers, limits.parameters, limits.macs_per_input, self.guard
             )
         except models.ModelRefused as refused:
-            raise PlainDataError(f"the model cannot be checked: {refused}") from None
+            raise PlainDataError(f"it is a model the grader cannot rebuild ({refused})") from None
 
 
 def _parse(kind: type, text: str) -> Any:

@@ -9,6 +9,7 @@ cannot see the change (``test_model_reaches_minimum_test_accuracy`` for a mutant
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,19 +50,34 @@ def _public(node: ast.FunctionDef) -> bool:
     return True
 
 
-def split_checks(tests_dir: Path, into: Path) -> list[Check]:
-    """Every check of every question file of tests_dir, each written alone into a folder under `into`."""
-    checks = []
+def _parsed(tests_dir: Path) -> Iterator[tuple[Path, list[ast.stmt], ast.FunctionDef]]:
+    """(question file, its statements that are not checks, one check) for every check, in question order."""
     for path in sorted(tests_dir.glob("q*.py"), key=lambda p: question_key(p.stem)):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         header = [node for node in tree.body if not _is_check(node)]
         for node in (n for n in tree.body if _is_check(n)):
-            folder = into / f"{path.stem}-{node.name}"
-            folder.mkdir(parents=True)
-            (folder / path.name).write_text(ast.unparse(ast.Module(body=[*header, node], type_ignores=[])) + "\n")
-            reads = frozenset(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
-            checks.append(Check(path.stem, node.name, reads, _public(node), folder))
+            yield path, header, node
+
+
+def _reads(node: ast.FunctionDef) -> frozenset[str]:
+    return frozenset(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
+
+
+def split_checks(tests_dir: Path, into: Path) -> list[Check]:
+    """Every check of every question file of tests_dir, each written alone into a folder under `into`."""
+    checks = []
+    for path, header, node in _parsed(tests_dir):
+        folder = into / f"{path.stem}-{node.name}"
+        folder.mkdir(parents=True)
+        (folder / path.name).write_text(ast.unparse(ast.Module(body=[*header, node], type_ignores=[])) + "\n")
+        checks.append(Check(path.stem, node.name, _reads(node), _public(node), folder))
     return checks
+
+
+def check_sources(tests_dir: Path) -> list[tuple[Check, str]]:
+    """Every check (without a folder) with its source as the run judges it (for digests)."""
+    return [(Check(path.stem, node.name, _reads(node), _public(node), path.parent), ast.unparse(node))
+            for path, _, node in _parsed(tests_dir)]
 
 
 def readers(checks: list[Check]) -> dict[str, frozenset[str]]:

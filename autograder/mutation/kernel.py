@@ -122,8 +122,13 @@ class ReferenceKernel:
         reply = self._run(f"__import__({MODULE!r}).apply({code!r}, {list(names)!r})", "apply the mutant")
         return None if reply.get("status") == "ok" else str(reply.get("ename") or "an error")
 
-    def restore(self) -> None:
-        reply = self._run(f"__import__({MODULE!r}).restore()", "restore the reference")
+    def apply_steps(self, steps: list[tuple[str, str, str]], names: list[str]) -> str | None:
+        """Run a corpus entry's steps (kernel_side.apply_steps); the type of what raised (the reference is then back)."""
+        reply = self._run(f"__import__({MODULE!r}).apply_steps({steps!r}, {names!r})", "apply the corpus entry")
+        return None if reply.get("status") == "ok" else str(reply.get("ename") or "an error")
+
+    def restore(self, collect: bool = False) -> None:
+        reply = self._run(f"__import__({MODULE!r}).restore({collect!r})", "restore the reference")
         if reply.get("status") != "ok":
             raise KernelLost(f"could not restore the reference: {reply.get('ename')}")
 

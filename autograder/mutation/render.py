@@ -81,7 +81,18 @@ def table(report: RunReport) -> str:
     if report.unmatched:
         lines += ["", "Accepted entries that matched no survivor (killed now, or the solution changed):"]
         lines += [f"  {a.target}: {' / '.join(a.change)}" for a in report.unmatched]
+    lines += ["", *_honest_lines(report)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _honest_lines(report: RunReport) -> list[str]:
+    """The corpus's honest styles: how many kept every check, and each one a check rejected."""
+    rejected = {name: failed for name, failed in report.honest.items() if failed}
+    lines = [f"Honest corpus styles judged: {len(report.honest)}, rejected by a check: {len(rejected)}"]
+    for name, failed in rejected.items():
+        lines += [f"  REJECTED {name}: {label}: {message}" for label, message in failed.items()]
+    lines += [f"  not judged {name}: {reason}" for name, reason in report.honest_not_judged.items()]
+    return lines
 
 
 def as_json(report: RunReport) -> dict:
@@ -117,6 +128,10 @@ def as_json(report: RunReport) -> dict:
         "cpu_seconds": round(report.cpu_seconds, 1),
         "total": {"mutants": total["mutants"], "score": score(total), "raw_score": score(total, raw=True)},
         "questions": questions,
+        "unmatched_accepted": [{"target": a.target, "change": list(a.change)} for a in report.unmatched],
+        "honest_styles": {name: {"failed": failed} for name, failed in report.honest.items()},
+        "honest_styles_not_judged": report.honest_not_judged,
+        "digests": report.digests,
     }
 
 
@@ -138,4 +153,5 @@ def html(report: RunReport) -> str:
         if listed:
             body.append(f"<h2>{_e(title)}: {len(listed)}</h2>")
             body += [f"<pre>{_e(_entry(r))}</pre>" for r in listed]
+    body.append(f"<pre>{_e(chr(10).join(_honest_lines(report)))}</pre>")
     return _page(f"Mutation testing: {report.assignment}", "\n".join(body))

@@ -8,7 +8,8 @@ Classes of a mutant:
 * crashed: the mutant stopped the kernel (the reference is run again for the next mutant);
 * survived: every check kept its points, and the mutant behaves differently from the reference on
   the equivalence battery (a value: it has another value);
-* accepted: a survivor the instructor listed as a correct answer the question allows (accepted.py);
+* accepted: a survivor the instructor listed as a correct answer the question allows (accepted.py),
+  or one that behaves exactly like an honest style of the corpus (corpus.py) on the whole battery;
 * equivalent: every check kept its points and the mutant behaves like the reference on the whole
   battery (a value: the same value); listed, and left out of the score;
 * not judged: no check reads what it changes, the reference itself fails a check of that question,
@@ -17,6 +18,11 @@ Classes of a mutant:
 score = detected / (mutants - equivalent - accepted - not judged), where detected = killed + timed
 out + crashed: a mutant that times out or stops the kernel costs the student points just as a
 killed one does. raw score: the same without leaving out the accepted survivors.
+
+The honest styles of the assignment's corpus are judged too, in the same kernel, like mutants
+that must survive: a style that loses a check is reported as rejected (a check that refuses a
+correct answer is a defect, as a survivor is). Each question's digest (digest.py) records what
+its results depend on.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from ..limits import MutationLimits
 from . import equivalence
 from .accepted import Accepted, load_accepted
 from .checks import Check, relevant, split_checks
+from .corpus import CorpusError, Entry, LiveCorpus, top_level_names
+from .digest import question_digests
 from .kernel import KernelLost, ReferenceKernel, reference_notebook
 from .mutants import Mutant, mutants_of
 from .targets import Target, affected_names, read_solution
@@ -65,6 +73,9 @@ class RunReport:
     restarts: int = 0
     cpu_seconds: float = 0.0  # the grader's process and the kernels' process trees
     unmatched: list[Accepted] = field(default_factory=list)  # accepted entries that matched no survivor
+    digests: dict[str, str] = field(default_factory=dict)  # question -> what its results depend on (digest.py)
+    honest: dict[str, dict[str, str]] = field(default_factory=dict)  # honest style -> checks it failed, with messages
+    honest_not_judged: dict[str, str] = field(default_factory=dict)  # honest style -> why it was not judged
 
     def questions(self) -> list[str]:
         return sorted({r.mutant.target.question for r in self.results} | set(self.generated), key=question_key)
@@ -81,6 +92,7 @@ class Planned:
     kills: Counter = field(default_factory=Counter)  # check label -> mutants of this target it killed
     battery: list = field(default_factory=list)  # a function's equivalence battery, built at its first survivor
     reference: list | None = None  # the reference's outcomes on the battery, or its values
+    honest: dict[str, list] = field(default_factory=dict)  # honest style -> its outcomes on the battery
 
 
 def sample(mutants: list[Mutant], limit: int | None) -> list[Mutant]:
@@ -111,22 +123,28 @@ def plan(assignment: Assignment, checks: list[Check], questions: list[str] | Non
 
 class MutationRun:
     def __init__(self, assignment: Assignment, limits: MutationLimits, notebook: Path | None = None,
-                 accepted: dict | None = None, progress: Callable[[str], None] | None = None) -> None:
+                 accepted: dict | None = None, progress: Callable[[str], None] | None = None,
+                 honest: list[Entry] | None = None) -> None:
         self.assignment, self.limits = assignment, limits
         self.notebook = notebook or assignment.solution
         self.accepted = accepted or {}
+        self.honest = honest or []  # the corpus's honest styles of this assignment
         self.progress = progress or (lambda text: None)
         self.failing: set[str] = set()  # the checks the reference itself fails (label)
         self.calls: dict[str, list] = {}  # function -> the calls the checks made on the reference
 
-    def run(self, planned: list[Planned], generated: dict, bar=None) -> RunReport:
+    def run(self, planned: list[Planned], generated: dict, bar=None, checks: list[Check] | None = None) -> RunReport:
         started, cpu_started = time.perf_counter(), _own_cpu_seconds()
         report = RunReport(self.assignment.name, generated=generated)
+        report.digests = {q: d for q, d in question_digests(self.assignment, self.accepted, self.honest).items()
+                          if q in {p.target.question for p in planned}}
         task = self.assignment.task()
         self.progress("running the reference solution in the sandboxed engine ...")
-        with ReferenceKernel(task, reference_notebook(self.notebook), self.limits) as kernel:
+        notebook = reference_notebook(self.notebook)
+        with ReferenceKernel(task, notebook, self.limits) as kernel:
             report.reference_seconds = kernel.seconds
             self._baseline(kernel, task.tests_dir)
+            self._judge_honest(kernel, notebook, planned, checks or [], report)
             for entry in planned:
                 if bar is not None:
                     bar.set_description(f"{entry.target.question} {entry.target.label}"[:28])
@@ -147,10 +165,51 @@ class MutationRun:
         return report
 
     def _accept(self, result: MutantResult) -> MutantResult:
+        """A listed survivor takes the instructor's reason (and keeps an honest style's likeness, if it has one)."""
         entry = self.accepted.get((result.mutant.target.label, result.mutant.changes))
-        if result.status == SURVIVED and entry is not None:
-            return MutantResult(result.mutant, ACCEPTED, entry.reason, result.seconds)
-        return result
+        if entry is None or result.status not in (SURVIVED, ACCEPTED):
+            return result
+        reason = entry.reason if result.status == SURVIVED else f"{entry.reason} Also: {result.detail}."
+        return MutantResult(result.mutant, ACCEPTED, reason, result.seconds)
+
+    # -- the honest styles
+
+    def _judge_honest(self, kernel: ReferenceKernel, notebook, planned: list[Planned], checks: list[Check],
+                      report: RunReport) -> None:
+        """Judge every honest style that defines a planned target, like a mutant that must keep its points."""
+        names = {name for p in planned for name in p.target.names}
+        live = LiveCorpus(kernel, notebook, checks, read_solution(self.assignment.master).targets, self.failing)
+        for entry in self.honest:
+            if not any(entry.defining(name) for name in names):
+                continue
+            if not kernel.alive and not self._restart(kernel):
+                report.honest_not_judged[entry.name] = "the kernel could not be restarted"
+                continue
+            try:
+                verdict = live.judge(entry)
+            except CorpusError as error:  # another reference notebook (--notebook) without its cells
+                report.honest_not_judged[entry.name] = str(error)
+                continue
+            except KernelLost as lost:
+                report.honest_not_judged[entry.name] = str(lost)
+                self._restart(kernel)
+                continue
+            if verdict.judged:
+                report.honest[entry.name] = dict(verdict.failed)
+            else:
+                report.honest_not_judged[entry.name] = verdict.reason
+
+    def _honest_outcomes(self, kernel: ReferenceKernel, entry: Planned) -> dict[str, list]:
+        """Each honest style's outcomes on the target's battery (its own definition of the function, applied alone)."""
+        name, found = entry.target.names[0], {}
+        for style in self.honest:
+            chunk = style.defining(name)
+            if chunk is None:
+                continue
+            if not kernel.apply(chunk, top_level_names(chunk)):  # None: it ran
+                found[style.name] = equivalence.outcomes(kernel.namespace()[name], entry.battery)
+            kernel.restore()
+        return found
 
     # -- the reference
 
@@ -240,9 +299,12 @@ class MutationRun:
         outcomes = equivalence.outcomes(kernel.namespace()[entry.target.names[0]], entry.battery)
         differing = sum(a != b for a, b in zip(outcomes, entry.reference, strict=True))
         inputs = f"{len(entry.battery)} battery inputs"
-        if differing or not entry.battery:
-            return MutantResult(mutant, SURVIVED, f"differs from the reference on {differing} of {inputs}")
-        return MutantResult(mutant, EQUIVALENT, f"the same outcome on all {inputs}")
+        if entry.battery and not differing:
+            return MutantResult(mutant, EQUIVALENT, f"the same outcome on all {inputs}")
+        like = next((style for style, found in entry.honest.items() if entry.battery and found == outcomes), None)
+        if like is not None:
+            return MutantResult(mutant, ACCEPTED, f"it behaves like the honest corpus style {like} on all {inputs}")
+        return MutantResult(mutant, SURVIVED, f"differs from the reference on {differing} of {inputs}")
 
     def _number_survivor(self, entry: Planned, mutant: Mutant, numbers: dict) -> MutantResult:
         """A value computed from numbers only: both statements on the notebook's numbers and on others."""
@@ -276,6 +338,7 @@ class MutationRun:
         name = entry.target.names[0]
         calls = equivalence.battery(self.calls.get(name, []), self.limits.battery_variants, self.limits.battery_calls)
         entry.battery, outcomes = equivalence.stable_calls(kernel.namespace()[name], calls)
+        entry.honest = self._honest_outcomes(kernel, entry)
         return outcomes
 
     def _values(self, kernel: ReferenceKernel, target: Target) -> list:
@@ -296,15 +359,18 @@ def _own_cpu_seconds() -> float:
 
 def run_mutation(assignment: Assignment, questions: list[str] | None = None, limit: int | None = None,
                  notebook: Path | None = None, accepted_file: Path | None = None,
-                 limits: MutationLimits | None = None, show_progress: bool = True) -> RunReport:
-    """Mutation-test one assignment's checks (a progress bar on stderr if asked)."""
+                 limits: MutationLimits | None = None, show_progress: bool = True,
+                 honest: list[Entry] | None = None) -> RunReport:
+    """Mutation-test one assignment's checks (a progress bar on stderr if asked); `honest`: the corpus's honest styles."""
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if show_progress else None
-    run = MutationRun(assignment, limits or MutationLimits(), notebook, load_accepted(accepted_file, assignment.name), say)
+    accepted = load_accepted(accepted_file, assignment.name)
+    run = MutationRun(assignment, limits or MutationLimits(), notebook, accepted, say, honest)
     with tempfile.TemporaryDirectory(prefix="autograder-mutants-") as folder:
-        planned, generated = plan(assignment, split_checks(assignment.hidden_tests, Path(folder)), questions, limit)
+        checks = split_checks(assignment.hidden_tests, Path(folder))
+        planned, generated = plan(assignment, checks, questions, limit)
         if not show_progress:
-            return run.run(planned, generated)
+            return run.run(planned, generated, checks=checks)
         from tqdm import tqdm
 
         with tqdm(total=sum(len(p.mutants) for p in planned), unit="mutant", file=sys.stderr, dynamic_ncols=True) as bar:
-            return run.run(planned, generated, bar)
+            return run.run(planned, generated, bar, checks=checks)

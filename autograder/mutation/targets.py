@@ -125,7 +125,12 @@ def read_solution(master: Path) -> Solution:
 
 def affected_names(target: Target, targets: list[Target]) -> set[str]:
     """What a mutant of target can change: the names it binds, and every function that uses them (transitively)."""
-    names = set(target.names)
+    return affected_by(set(target.names), targets)
+
+
+def affected_by(changed: set[str], targets: list[Target]) -> set[str]:
+    """`changed`, and every function of the solution that uses one of them (transitively)."""
+    names = set(changed)
     uses = {t.names[0]: _loads(t.source) for t in targets if t.kind == "function"}
     grown = True
     while grown:

@@ -1,11 +1,12 @@
 # After the hidden q3 check has sent its labels, build_model answers the hidden q4 checks with a
 # model whose Dense widths spell those labels, five digits per layer (a Dense(1) between them keeps
 # the parameter count and the multiply-adds far below the grader's limits). The check "exactly
-# three Dense layers" prints every layer's width, so the hidden labels (rng(5): 6 8 0 8 4, 5 6 2 9 0,
-# ...) would reach the student. Numbers the kernel chooses after a hidden input was sent are as free
-# a channel as its strings: a width of up to 100,000 carries 16 bits, a 500-character message ~160.
+# three Dense layers" printed every layer's width, so the hidden labels would reach the student.
+# Numbers the kernel chooses after a hidden input was sent are as free a channel as its strings: a
+# width of up to 100,000 carries 16 bits, a 500-character message ~160. Widths not written in the test
+# file are masked, and a list of widths is never shown (model_names_spell_inputs: names too).
 # score: honest
-# absent: 68085|56291|23542|42919|78137
+# absent: \d{5}
 # %%
 import keras
 

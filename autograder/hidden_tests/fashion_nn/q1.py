@@ -45,10 +45,18 @@ def test_prepare_images_any_number_of_images(prepare_images, np):
 
 @test_case(points=None, hidden=True)
 def test_prepare_images_leaves_input_unchanged(prepare_images, np):
-    images = np.random.default_rng(12).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
-    original = images.copy()
-    result = prepare_images(images)
-    images_after = getattr(prepare_images, 'arguments_after_call', (images,))[0]
-    assert getattr(result, 'shape', None) == (5, 784), f"For 5 images prepare_images should return shape (5, 784), not {getattr(result, 'shape', type(result).__name__)}."
-    assert images_after.shape == original.shape and images_after.dtype == original.dtype and np.array_equal(images_after, original), 'prepare_images changed the array it was given. Build a new array instead of reshaping or dividing in place.'
+    pixels = np.random.default_rng(12).integers(0, 256, size=(5, 28, 28))
+    kinds = [(pixels.astype(np.uint8), True), (pixels, False), (pixels.astype(np.float32), False), (pixels.astype(np.float64), False)]
+    for images, required in kinds:
+        original = images.copy()
+        kind = original.dtype.name
+        try:
+            result = prepare_images(images)
+        except Exception:
+            if required:
+                raise
+            continue
+        images_after = getattr(prepare_images, 'arguments_after_call', (images,))[0]
+        assert not required or getattr(result, 'shape', None) == (5, 784), f"For 5 images prepare_images should return shape (5, 784), not {getattr(result, 'shape', type(result).__name__)}."
+        assert images_after.shape == original.shape and images_after.dtype == original.dtype and np.array_equal(images_after, original), f'prepare_images changed its argument `images` (given as {kind}). Build a new array instead of reshaping or dividing in place (`astype(..., copy=False)` gives back the same array when it already has that dtype).'
 

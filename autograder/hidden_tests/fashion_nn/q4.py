@@ -34,3 +34,33 @@ def test_best_epoch_of_your_own_training(best, log, np):
     assert values.ndim == 1 and len(values) >= 1, "log['val_accuracy'] should hold one value per epoch."
     assert isinstance(best, (int, np.integer)) and (not isinstance(best, (bool, np.bool_))) and (best == int(np.argmax(values)) + 1), f'best is {best!r}, which is not the epoch with the highest validation accuracy of your own training.'
 
+@test_case(points=None, hidden=True)
+def test_best_epoch_leaves_log_unchanged(best_epoch, np):
+    history = {'accuracy': [0.71, 0.8, 0.84], 'loss': [0.8, 0.55, 0.45], 'val_accuracy': [0.76, 0.83, 0.82], 'val_loss': [0.62, 0.47, 0.5]}
+    kinds = [({key: list(values) for key, values in history.items()}, True), ({key: np.array(values) for key, values in history.items()}, False)]
+
+    def unchanged(after, before):
+        if type(after) is not dict or set(after) != set(before):
+            return False
+        for key, values in before.items():
+            got = after[key]
+            if isinstance(values, np.ndarray):
+                same = isinstance(got, np.ndarray) and got.dtype == values.dtype and (got.shape == values.shape) and np.array_equal(got, values)
+            else:
+                same = type(got) is list and len(got) == len(values) and all((type(a) is float and a == b for a, b in zip(got, values)))
+            if not same:
+                return False
+        return True
+    for log, required in kinds:
+        original = {key: values.copy() for key, values in log.items()}
+        kind = type(original['val_accuracy']).__name__
+        try:
+            result = best_epoch(log)
+        except Exception:
+            if required:
+                raise
+            continue
+        log_after = getattr(best_epoch, 'arguments_after_call', (log,))[0]
+        assert not required or (isinstance(result, (int, np.integer)) and (not isinstance(result, (bool, np.bool_)))), f'best_epoch should return an int, but it returned {type(result).__name__}.'
+        assert unchanged(log_after, original), f'best_epoch changed its argument `log` (its measures given as {kind}). Read the history without changing it: no sort, insert, append, pop or reverse on its lists, no in-place arithmetic on its arrays.'
+

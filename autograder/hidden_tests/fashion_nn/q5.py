@@ -24,3 +24,33 @@ def test_overfitting_gap_of_your_own_training(gap, log, np):
     expected = float(log['accuracy'][-1]) - float(log['val_accuracy'][-1])
     assert isinstance(gap, (float, np.floating)) and abs(float(gap) - expected) < 1e-06, f'gap is {gap!r}, but the last training and validation accuracies of your own log differ by another amount.'
 
+@test_case(points=None, hidden=True)
+def test_overfitting_gap_leaves_log_unchanged(overfitting_gap, np):
+    history = {'accuracy': [0.71, 0.8, 0.84], 'loss': [0.8, 0.55, 0.45], 'val_accuracy': [0.76, 0.83, 0.82], 'val_loss': [0.62, 0.47, 0.5]}
+    kinds = [({key: list(values) for key, values in history.items()}, True), ({key: np.array(values) for key, values in history.items()}, False)]
+
+    def unchanged(after, before):
+        if type(after) is not dict or set(after) != set(before):
+            return False
+        for key, values in before.items():
+            got = after[key]
+            if isinstance(values, np.ndarray):
+                same = isinstance(got, np.ndarray) and got.dtype == values.dtype and (got.shape == values.shape) and np.array_equal(got, values)
+            else:
+                same = type(got) is list and len(got) == len(values) and all((type(a) is float and a == b for a, b in zip(got, values)))
+            if not same:
+                return False
+        return True
+    for log, required in kinds:
+        original = {key: values.copy() for key, values in log.items()}
+        kind = type(original['val_accuracy']).__name__
+        try:
+            result = overfitting_gap(log)
+        except Exception:
+            if required:
+                raise
+            continue
+        log_after = getattr(overfitting_gap, 'arguments_after_call', (log,))[0]
+        assert not required or isinstance(result, (float, np.floating)), f'overfitting_gap should return a float, but it returned {type(result).__name__}.'
+        assert unchanged(log_after, original), f'overfitting_gap changed its argument `log` (its measures given as {kind}). Read the history without changing it: no sort, insert, append, pop or reverse on its lists, no in-place arithmetic on its arrays.'
+

@@ -30,10 +30,18 @@ def test_reshape_is_row_major(reshape_images, np):
 
 @test_case(points=None, hidden=True)
 def test_reshape_leaves_input_unchanged(reshape_images, np):
-    images = np.random.default_rng(2).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
-    original = images.copy()
-    result = reshape_images(images)
-    images_after = getattr(reshape_images, 'arguments_after_call', (images,))[0]
-    assert getattr(result, 'shape', None) == (5, 784), f"reshape_images should return shape (5, 784) for 5 images, not {getattr(result, 'shape', type(result).__name__)}."
-    assert images_after.shape == original.shape and np.array_equal(images_after, original), 'reshape_images changed the array it was given. Return a new array (or a view) instead of changing the input in place.'
+    pixels = np.random.default_rng(2).integers(0, 256, size=(5, 28, 28))
+    kinds = [(pixels.astype(np.uint8), True), ((pixels / 255.0).astype(np.float32), False), (pixels.astype(np.float64), False)]
+    for images, required in kinds:
+        original = images.copy()
+        kind = original.dtype.name
+        try:
+            result = reshape_images(images)
+        except Exception:
+            if required:
+                raise
+            continue
+        images_after = getattr(reshape_images, 'arguments_after_call', (images,))[0]
+        assert not required or getattr(result, 'shape', None) == (5, 784), f"reshape_images should return shape (5, 784) for 5 images, not {getattr(result, 'shape', type(result).__name__)}."
+        assert images_after.shape == original.shape and images_after.dtype == original.dtype and np.array_equal(images_after, original), f'reshape_images changed its argument `images` (given as {kind}). Return a new array (or a view) instead of changing the input in place (no `images.shape = ...` or `images.resize(...)`).'
 

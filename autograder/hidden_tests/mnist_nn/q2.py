@@ -37,10 +37,18 @@ def test_normalize_any_shape(normalize_images, np):
 
 @test_case(points=None, hidden=True)
 def test_normalize_leaves_input_unchanged(normalize_images, np):
-    images = np.random.default_rng(4).integers(0, 256, size=(3, 784), dtype=np.uint8)
-    original = images.copy()
-    result = normalize_images(images)
-    images_after = getattr(normalize_images, 'arguments_after_call', (images,))[0]
-    assert getattr(result, 'shape', None) == (3, 784), f"normalize_images should return an array of the input's shape (3, 784), not {getattr(result, 'shape', type(result).__name__)}."
-    assert images_after.dtype == original.dtype and np.array_equal(images_after, original), 'normalize_images changed the array it was given. Compute a new array instead of dividing in place (avoid `images /= 255`).'
+    pixels = np.random.default_rng(4).integers(0, 256, size=(3, 784))
+    kinds = [(pixels.astype(np.uint8), True), (pixels.reshape(3, 28, 28), False), (pixels.astype(np.float32), False), (pixels.reshape(3, 28, 28).astype(np.float64), False)]
+    for images, required in kinds:
+        original = images.copy()
+        kind = original.dtype.name
+        try:
+            result = normalize_images(images)
+        except Exception:
+            if required:
+                raise
+            continue
+        images_after = getattr(normalize_images, 'arguments_after_call', (images,))[0]
+        assert not required or getattr(result, 'shape', None) == (3, 784), f"normalize_images should return an array of the input's shape (3, 784), not {getattr(result, 'shape', type(result).__name__)}."
+        assert images_after.shape == original.shape and images_after.dtype == original.dtype and np.array_equal(images_after, original), f"normalize_images changed its argument `images` (given as {kind}). Compute a new array instead of dividing in place: `images /= 255` changes the caller's array whenever it already holds floats."
 

@@ -1,0 +1,8 @@
+# breaks: q2
+# fails: q2 - one hot leaves labels unchanged
+# says: changed its argument `labels`
+# np.asarray copies uint8 labels (the dataset's) but not int64 ones, which then become a column in place.
+def one_hot_labels(labels, num_classes=10):
+    labels = np.asarray(labels, dtype=np.int64)
+    labels.shape = (-1, 1)
+    return (labels == np.arange(num_classes)).astype(np.float32)

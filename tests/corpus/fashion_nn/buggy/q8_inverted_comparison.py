@@ -1,0 +1,4 @@
+# breaks: q8
+# The comparison is the wrong way round.
+model2_total_params = 109386
+model2_improved = bool(test_acc2 < test_acc)
