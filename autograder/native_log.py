@@ -22,6 +22,13 @@ from pathlib import Path
 _terminal: io.TextIOBase | None = None  # sys.stderr on the real terminal, once descriptor 2 is a log
 
 
+def _writes_to_descriptor_2(stream: object) -> bool:
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # io.StringIO and other streams without a descriptor
+        return False
+
+
 def send_native_output_to(log: Path) -> Path:
     """From now on, descriptor 2 (native libraries, child processes) appends to log; sys.stderr stays
     on the terminal. Calling it again moves descriptor 2 to the new log. Returns log."""
@@ -29,7 +36,7 @@ def send_native_output_to(log: Path) -> Path:
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
-    if _terminal is None:
+    if _terminal is None and _writes_to_descriptor_2(sys.stderr):  # else (captured, redirected) it stays
         encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
         saved = os.dup(2)  # not inherited by children (os.dup makes non-inheritable descriptors)
         _terminal = io.TextIOWrapper(io.FileIO(saved, "w"), encoding=encoding, errors="backslashreplace",

@@ -24,6 +24,7 @@ from autograder.course import timing
 from autograder.course.assignments import Course, CourseError, get_assignment
 from autograder.course.build import build, copy_sources
 from autograder.course.cells import bound_names
+from autograder.course.paths import SETUP_MODULE
 from autograder.engine import GradingOptions, Status, grade_submission
 from autograder.gradescope.package import build_gradescope_zip
 from autograder.limits import LOCAL, TimeLimits
@@ -100,7 +101,9 @@ def test_the_demo_builds_a_copy_of_the_sources(tmp_path):
     assert list(copy.assignments()) == list(lesson.course.assignments())
     assert copy.data == lesson.course.data and copy.get("mnist_nn").facts == lesson.facts
     sources = {a.master.name for a in lesson.course.assignments().values()} | {lesson.course.data_module.name}
-    sources |= {p.name for a in lesson.course.assignments().values() for p in a.support_files}
+    sources |= {p.name for a in lesson.course.assignments().values() for p in a.listed_files}
+    # the setup cell's module is the package's own, not a course source: the copy shares it
+    assert all(SETUP_MODULE in a.support_files for a in copy.assignments().values())
     assert sorted(p.name for p in (tmp_path / "solutions").iterdir()) == sorted(sources)
 
 

@@ -73,6 +73,9 @@ def test_the_secrets_cover_every_kind_and_every_assignment(secrets):
     lines = {s.text for s in secrets if s.kind == "solution line"}
     assert "return images.reshape(len(images), -1)" in lines
     assert "])" not in lines  # too short to tell anything
+    test_lines = {s.text for s in secrets if s.kind == "hidden test line"}
+    assert not {"continue", "except Exception:"} & test_lines  # Python's own words: in any support file
+    assert any("arguments_after_call" in line for line in test_lines)  # but a hidden check's own lines are kept
 
 
 def test_the_student_trees_hold_no_solution_hidden_test_or_reference_output(secrets, student_trees):

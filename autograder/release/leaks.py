@@ -20,7 +20,9 @@ reported, except a dataset ``<name>.npz`` in a ``data/`` folder (nn_data's verif
 
 from __future__ import annotations
 
+import builtins
 import json
+import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ MIN_LINE_CHARS = 8
 MIN_NUMBER_DIGITS = 4
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])")
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_PYTHONS_OWN = frozenset(keyword.kwlist) | frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ class Leak:
 def squeeze(text: str) -> str:
     """The text with all whitespace removed (how lines are compared)."""
     return _SPACE.sub("", text)
+
+
+def names_nothing(line: str) -> bool:
+    """Whether a line is made of Python's own words only (``continue``, ``except Exception:``, ``return True``):
+    it says nothing about an answer, and any support file may hold it."""
+    return not re.search(r"\d|['\"]", line) and all(word in _PYTHONS_OWN for word in _WORD.findall(line))
 
 
 def numbers(text: str) -> set[str]:
@@ -91,7 +101,7 @@ def assignment_secrets(assignment: Assignment, public_files: tuple[Path, ...] = 
 
     def add(kind: str, source: str, text: str, minimum: int = MIN_LINE_CHARS) -> None:
         needle = squeeze(text)
-        if len(needle) >= minimum and needle not in visible:
+        if len(needle) >= minimum and needle not in visible and not (kind.endswith("line") and names_nothing(text)):
             found.setdefault((kind, needle), Secret(kind, source, text.strip()))
 
     for line in solution_lines(assignment.master):
