@@ -12,22 +12,12 @@ from pathlib import Path
 
 import nbformat
 
-from .tiny_course import _code, _raw
+from .tiny_course import _code, _raw, assignment_config
 
 NAME = "digits_nn"
 POINTS = {"q1": 2, "q2": 2, "q3": 1, "q4": 2}
 
-CONFIG = f"""# ASSIGNMENT CONFIG
-name: {NAME}
-init_cell: true
-check_all_cell: false
-export_cell: false
-files: []
-run_tests: false
-tests:
-  files: true
-  ok_format: false
-generate: true"""
+CONFIG = assignment_config(NAME)
 
 SETUP = """import numpy as np
 import keras

@@ -17,8 +17,11 @@ NAME = "tiny_cnn"
 POINTS = {"q1": 2, "q2": 1, "q3": 1}
 LIGHT_QUESTION = "q2"  # a question whose reference cells take about a second
 
-CONFIG = f"""# ASSIGNMENT CONFIG
-name: {NAME}
+
+def assignment_config(name: str) -> str:
+    """The otter-assign config cell of a small test assignment (tests as files, no export cell)."""
+    return f"""# ASSIGNMENT CONFIG
+name: {name}
 init_cell: true
 check_all_cell: false
 export_cell: false
@@ -28,6 +31,9 @@ tests:
   files: true
   ok_format: false
 generate: true"""
+
+
+CONFIG = assignment_config(NAME)
 
 SETUP = """import numpy as np
 import keras
