@@ -323,9 +323,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .classroom.otter_baseline import QuestionScore
     from .course.assignments import COURSE
     from .course.build import build, copy_sources
-    from .engine import GradingOptions, grade_submission
+    from .engine import GradingOptions, Status, grade_submission
 
-    rows = []
+    rows, problems = [], []
     with tempfile.TemporaryDirectory(prefix="autograder-demo-") as scratch:
         course = copy_sources(COURSE, Path(scratch) / "course")
         for assignment in course.assignments().values():
@@ -337,9 +337,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 result = grade_submission(notebook, Path(scratch) / "results" / assignment.name, options)
                 scores = {q: QuestionScore(q, got, possible) for q, (got, possible) in result.question_scores().items()}
                 rows.append((f"{assignment.name} {label} ({result.seconds:.0f} s)", scores))
+                if result.status is not Status.GRADED or (label == "reference" and result.score < result.max_score):
+                    why = next((line for note in result.instructor_notes for line in note.splitlines()[-1:]), "")
+                    problems.append(f"{assignment.name} {label}: {result.status.value}, {result.score:g}/{result.max_score:g}"
+                                    f"{f': {why[:300]}' if why else ''} (the grader's own output: build/demo.log)")
     print()
     print_score_table(rows)
-    return 0
+    for problem in problems:  # a demo that shows zeros must also say why
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_mutants(args: argparse.Namespace) -> int:

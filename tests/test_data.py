@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.course.data import data_module
+from autograder.course.data import data_module, prepare_judge_data
 from autograder.course.paths import DATA, DATA_MODULE
 
 from .loopback import serving
@@ -353,3 +353,14 @@ def test_nn_data_works_with_numpy_1(tmp_path):
     assert done.returncode == 0, done.stderr
     labels = int(nn_data.mnist.load_data()[0][1][:100].sum())
     assert done.stdout.split() == ["1.26.4", "mnist.npz", "(60000,", "28,", "28)", str(labels)]
+
+
+def test_the_judge_reads_the_tasks_data_folder_and_nothing_else(tmp_path):
+    """A grading's judge reads each dataset from the task's data folder (the kernel's /data): a damaged or
+    missing copy there fails the grading, even with a verified copy in data/ and the registries reachable."""
+    assert (DATA / "mnist.npz").is_file()
+    (tmp_path / "mnist.npz").write_bytes(b"not an npz")
+    for folder in (tmp_path, tmp_path / "missing"):
+        with pytest.raises(data_module(DATA_MODULE).DataError, match=f"{folder}/mnist.npz"):
+            prepare_judge_data(DATA_MODULE, ("mnist",), folder)
+    assert not list(tmp_path.glob("**/*.whl")) and not (tmp_path / "missing").exists()  # nothing fetched

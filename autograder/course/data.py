@@ -41,22 +41,26 @@ def kernel_environment(data: Path = DATA) -> dict[str, str]:
 
 
 @functools.cache
-def prepare_judge_data(module: Path | None, datasets: tuple[str, ...]) -> None:
+def prepare_judge_data(module: Path | None, datasets: tuple[str, ...], data_dir: Path) -> None:
     """Prepare the judge while the notebook runs: what the tests import (otter's test files, Keras) imported
     in the background, the tests' data loaded once.
 
     The tests import nn_data in the grader's process; its loader verifies the whole dataset on
-    every call, so the grader keeps one verified, read-only copy of each for all of them. The imports
+    every call, so the grader keeps one verified, read-only copy of each for all of them, read from
+    the task's data folder (the one the kernel gets read-only): never another copy, never a download
+    (graders often have no network, and a damaged shipped copy must fail the grading for the
+    instructor, not be replaced behind their back). The imports
     take seconds (Keras about 4 s idle; otter's package 3 to 5 s at a load average of 10): one thread does
     them in turn, so that no two threads import at once, while the kernel starts and runs the notebook.
     """
     for key, value in QUIET_TENSORFLOW.items():  # any grader process (a Dask worker, pytest), not only the CLI's
         os.environ.setdefault(key, value)
     for dataset in datasets:
-        loader = getattr(data_module(module), dataset)
-        # Only copies already on this machine: a grading never downloads (no network on many graders, and a
-        # damaged shipped copy must fail the grading for the instructor, not be replaced behind their back).
-        found, _ = loader.local_arrays(allow_download=False)
+        nn_data = data_module(module)
+        loader = getattr(nn_data, dataset)
+        path = data_dir / loader.spec.npz_name
+        found = nn_data.read_npz(path, loader.spec.hint())
+        nn_data.verify_arrays(found, str(path), loader.spec)
         arrays = (found["x_train"], found["y_train"]), (found["x_test"], found["y_test"])
         for array in (a for pair in arrays for a in pair):
             array.flags.writeable = False  # shared by every test: nobody may change it
