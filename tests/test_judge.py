@@ -318,6 +318,31 @@ def test_two_names_bound_to_one_model_are_one_object_in_the_grader(tmp_path):
     assert same[0].message == "model2 is the same object as model" and distinct[0].passed
 
 
+REPEATED_CALL_TESTS = """
+@test_case(points=None, hidden=False)
+def test_public(build):
+    assert build() == 3 and build(width=2) == 2, "build() should be 3"
+
+@test_case(points=None, hidden=True)
+def test_hidden(build, np):
+    assert build() == 3, "build() is not the answer its own check got"
+    assert build(np.array([1])) == 5 and build(np.array([1])) == 6, "calls with arrays are asked each time"
+"""
+
+
+def test_a_function_asked_the_same_again_gives_its_first_answer(tmp_path):
+    """A kernel that counts calls cannot tell a later check (q7's build_model()) other than q4's checks."""
+    calls = []
+
+    def build(width=None):
+        calls.append(width)
+        return 2 if width == 2 else len(calls) + 2
+
+    cases, kernel = run(tmp_path, REPEATED_CALL_TESTS, {"build": build})
+    assert [case.passed for case in cases] == [True, True], [case.message for case in cases]
+    assert len([event for event in kernel.events if event[0] == "call"]) == 4
+
+
 MODEL_WORDS_TESTS = """
 @test_case(points=None, hidden=True)
 def test_layers(build, np):

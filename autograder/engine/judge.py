@@ -28,9 +28,12 @@ Everything the grader takes from the kernel is charged to one :class:`wire.Budge
 and all probes share one deadline. An answer that cannot be read is named in the message (`model`,
 or what a function returned), so a check that needs an earlier answer says which one failed.
 Two names bound to one model in the kernel are one object here too (``model2 is model`` tells the
-truth). The tests may read :data:`GRADING_SEED`, a number that differs between submissions and is
-the same for every grading of one submission: hidden inputs drawn from it cannot be learned from one
-grading's feedback and written into the next submission.
+truth). A function called again with the same plain arguments (numbers, strings, None: ``build_model()``
+in q4's checks and in q7's) gets its first answer again, not a new one: checks that compare what a
+function returns with a trained answer cannot be told one thing while the function's own checks are
+told another (the kernel could count the calls). The tests may read :data:`GRADING_SEED`, a number that
+differs between submissions and is the same for every grading of one submission: hidden inputs drawn from
+it cannot be learned from one grading's feedback and written into the next submission.
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ class KernelNamespace(Mapping):
         self.contact = False  # the current hidden check got something from the kernel
         self.received_text: list[str] = []  # strings the kernel sent during the current hidden check
         self._models: dict[int, Any] = {}  # the kernel's id of a model -> the one rebuilt for it
+        # (function, plain arguments) -> its first answer, and the kernel's text in it if it came after hidden inputs
+        self._answers: dict[tuple, tuple[dict, list[str] | None]] = {}
 
     # -- the Mapping the tests read
 
@@ -199,16 +204,26 @@ class KernelNamespace(Mapping):
     def call(self, name: str, args: tuple, kwargs: dict) -> dict:
         if self._unavailable:
             raise StudentError(self._unavailable)
-        with _naming(f"What {name} returned"):
-            envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+        key = _plain_call(name, args, kwargs)
+        if key in self._answers:  # the same question again: the same answer (see the module's docstring)
+            envelope, text = self._answers[key]
+            if text is not None:  # first given after hidden inputs: still the kernel's words
+                self.contact, self.received_text = True, self.received_text + text
+        else:
+            with _naming(f"What {name} returned"):
+                envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+            text = [] if self.hidden else None
+            if self.hidden and envelope["status"] == "ok":  # only the kernel's own strings are cut, not the grader's
+                sent: list[str] = []
+                _collect_text((args, kwargs), sent)
+                received: list[str] = []
+                _collect_text([envelope.get(part) for part in ("value", "args", "kwargs")], received)
+                text += [item for item in received if item not in set(sent)]
+                self.received_text += text
+            if key is not None:
+                self._answers[key] = (envelope, text)
         if envelope["status"] != "ok":
             raise self._student_error(f"{name} raised", envelope)
-        if self.hidden:  # strings the grader sent itself carry nothing new: only the kernel's own are cut
-            sent: list[str] = []
-            _collect_text((args, kwargs), sent)
-            received: list[str] = []
-            _collect_text([envelope.get(part) for part in ("value", "args", "kwargs")], received)
-            self.received_text += [text for text in received if text not in set(sent)]
         return envelope
 
     def _student_error(self, what: str, envelope: dict) -> StudentError:
@@ -221,6 +236,16 @@ class KernelNamespace(Mapping):
         where = f" (line {line})" if type(line) is int and 0 < line < 1_000_000 else ""
         detail = envelope.get("message") if type(envelope.get("message")) is str else ""
         return StudentError(f"{what} {kind[:60]}{where}", detail)
+
+
+def _plain_call(name: str, args: tuple, kwargs: dict) -> tuple | None:
+    """A call's key when its arguments are plain numbers, strings, booleans or None (else None: not repeated)."""
+    values = [*args, *kwargs.values()]
+    if any(value is not None and type(value) not in (bool, int, float, str) for value in values):
+        return None
+    return name, tuple((type(value).__name__, repr(value)) for value in args), tuple(
+        sorted((key, type(value).__name__, repr(value)) for key, value in kwargs.items())
+    )
 
 
 class _naming:
@@ -435,6 +460,10 @@ def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LO
         )
     if isinstance(exc, PlainDataError):
         return f"{getattr(exc, 'answer', 'Your answer')} could not be read by the grader: {exc}."
+    if hidden:  # its text can hold hidden inputs even when the kernel never saw them: a model the grader rebuilt
+        # is a function of the student's, run here (Keras's errors repeat their inputs), so its type only
+        kind = type(exc).__name__ if type(exc).__name__ in BUILTIN_ERRORS else "an error"
+        return f"Your answer has an unexpected type or value ({kind})."
     return f"Your answer has an unexpected type or value ({type(exc).__name__}: {str(exc)[:300]})."
 
 
