@@ -402,6 +402,27 @@ def test_small_values_are_shown_up_to_the_symbol_budget(tmp_path):
     assert cases[2].message == "Values …"  # a list of values is never a small value
 
 
+def test_a_model_called_as_a_function_counts_as_contact(tmp_path):
+    """A Keras model bound to a function's name is rebuilt and run in the grader, on the hidden inputs: its
+    results are redacted like a kernel's answer; the tests' own predictions with a model are not."""
+    import keras
+
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_called(f, np):
+        result = np.asarray(f(np.arange(3.0).reshape(1, 3) * 7.25))
+        assert False, f"last {float(result[0, 2])}"
+
+    @test_case(points=None, hidden=True)
+    def test_predicted(f, np):
+        p = f.predict(np.ones((2, 3)), verbose=0)
+        assert False, f"sum {float(p.sum()) * 1.25}"
+    """
+    identity = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Reshape((3,))])
+    cases, _ = run(tmp_path, source, {"f": identity})
+    assert [case.message for case in cases] == ["last …", "sum 7.5"]
+
+
 def test_other_errors_after_hidden_inputs_show_their_type_only(tmp_path):
     source = """
     @test_case(points=None, hidden=True)

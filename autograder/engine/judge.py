@@ -171,8 +171,28 @@ class KernelNamespace(Mapping):
         return wire.read(path, self._intake, self.budget, self._guard)
 
     def _guard(self, model: Any, peak_values: int) -> None:
-        """The grader's predictions with this model: bounded memory, and within the judge's deadline."""
+        """The grader's predictions with this model: bounded memory, and within the judge's deadline.
+
+        A rebuilt model is a function of the student's that runs here: called as one (a model bound to
+        `one_hot_labels`), it computes on the test's inputs without the kernel, so such a call counts as
+        contact, as a kernel's answer would. The tests' own model.predict (on the lesson's data) does not.
+        """
         models.guard_predictions(model, peak_values, self._intake.prediction_bytes, self.check_time)
+        predict, call, predicting = model.predict, model.call, [False]
+
+        def guarded_predict(*args: Any, **kwargs: Any) -> Any:
+            predicting[0] = True
+            try:
+                return predict(*args, **kwargs)
+            finally:
+                predicting[0] = False
+
+        def guarded_call(*args: Any, **kwargs: Any) -> Any:
+            if not predicting[0]:
+                self.contact = self.contact or self.hidden
+            return call(*args, **kwargs)
+
+        model.predict, model.call = guarded_predict, guarded_call
 
     def _fetch_or_error(self, name: str) -> Any:
         try:
