@@ -12,17 +12,19 @@ What the student reads is built so that it cannot carry the hidden inputs back o
 1. every public check runs first, before the kernel has received any hidden input: there the
    student's own exception messages are shown (they help honest students);
 2. then every global value the hidden checks need is fetched, still before any hidden input;
-3. then the hidden checks run. A hidden check that reads only those values shows its message as
-   written. A hidden check that calls the student's functions (so that the kernel answers after
-   seeing hidden inputs) shows the test's own words only: the failing assert's message as the test
+3. then the hidden checks run. A hidden check that reads only those values shows its assert's
+   message as written. A hidden check that calls the student's functions (so that the kernel answers
+   after seeing hidden inputs), or calls a model rebuilt from the kernel's (a function of the student's
+   that runs in the grader), shows the test's own words only: the failing assert's message as the test
    file writes it, with each value it interpolates shown only when it is small (a number written
    in the test file, a dtype or type name, or a tuple of them: a shape) and only up to
    :data:`SHOWN_SYMBOLS` such symbols per message, else "…"; strings the kernel sent are cut out
    and numbers not written in the test file masked first. Whatever the grader computed from the
    kernel's answers (a rebuilt model's layer names, activations, losses, widths) is such a value,
-   so a model cannot spell what its builder was given. Exceptions show a type from Python's own
-   list (no text, no line). :func:`message_bound_bits` counts what one message can then carry.
-   Every message is cut to a fixed length.
+   so a model cannot spell what its builder was given. The student's exceptions, and unexpected
+   ones in any hidden check, show a type from Python's own list (no text, no line).
+   :func:`message_bound_bits` counts what one message can then carry. Every message is cut to a
+   fixed length.
 
 Everything the grader takes from the kernel is charged to one :class:`wire.Budget` per judgement,
 and all probes share one deadline. An answer that cannot be read is named in the message (`model`,
