@@ -74,6 +74,34 @@ def zip_without_notebook(path: Path, honest: nbformat.NotebookNode) -> Path:
     return path
 
 
+def zip_of_large_notebooks(path: Path, honest: nbformat.NotebookNode) -> Path:
+    """Notebooks of 30 MB each (a 30 kB zip): the load stage reads every notebook of a zip to choose one,
+    and held them all, parsed, at once (500 of 64 MB were allowed). Now they may hold 64 MB together."""
+    path = path.with_suffix(".zip")
+    padded = nbformat.from_dict(json.loads(nbformat.writes(honest)))
+    padded.metadata["padding"] = "x" * (30 * 1024**2)
+    text = nbformat.writes(padded)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("mnist_nn.ipynb", "Copy of mnist_nn.ipynb", "mnist_nn (1).ipynb"):
+            archive.writestr(name, text)
+    return path
+
+
+FORGED = "mnist_nn: 18 / 18"
+
+
+def zip_names_forge_feedback(path: Path, honest: nbformat.NotebookNode) -> Path:
+    """Forty answered copies saved at the same time, named with 2,000 characters and a line of their own
+    (a forged score line): the load stage names what it did not grade, and used to name all of them, whole."""
+    path = path.with_suffix(".zip")
+    text = nbformat.writes(honest)
+    with zipfile.ZipFile(path, "w") as archive:
+        for number in range(40):
+            name = f"{'x' * 2000}\n{FORGED}\nq{number}.ipynb"
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 1, 10, 0, 0)), text)
+    return path
+
+
 # builder -> (expected status, regex the student's message must match, whether it is graded honestly)
 CASES = {
     invalid_json: ("unreadable", r"JSON is broken at line 1", False),
@@ -85,4 +113,9 @@ CASES = {
     nbformat_3: ("graded", r"converted from notebook format 3", True),
     zip_with_otter_log: ("graded", r"graded mnist_nn.ipynb from the zip file", True),
     zip_without_notebook: ("unreadable", r"exactly one notebook", False),
+    zip_of_large_notebooks: ("unreadable", r"hold more than 64 MB together", False),
+    # refused (no dates tell them apart), in a message of at most ten short names on one line
+    zip_names_forge_feedback: (
+        "unreadable", rf"(?ms)\A(?!.*^{FORGED})(?!.{{20000}})(?=.*several notebooks with answers.* and 30 more)", False
+    ),
 }

@@ -318,6 +318,31 @@ def test_two_names_bound_to_one_model_are_one_object_in_the_grader(tmp_path):
     assert same[0].message == "model2 is the same object as model" and distinct[0].passed
 
 
+REPEATED_CALL_TESTS = """
+@test_case(points=None, hidden=False)
+def test_public(build):
+    assert build() == 3 and build(width=2) == 2, "build() should be 3"
+
+@test_case(points=None, hidden=True)
+def test_hidden(build, np):
+    assert build() == 3, "build() is not the answer its own check got"
+    assert build(np.array([1])) == 5 and build(np.array([1])) == 6, "calls with arrays are asked each time"
+"""
+
+
+def test_a_function_asked_the_same_again_gives_its_first_answer(tmp_path):
+    """A kernel that counts calls cannot tell a later check (q7's build_model()) other than q4's checks."""
+    calls = []
+
+    def build(width=None):
+        calls.append(width)
+        return 2 if width == 2 else len(calls) + 2
+
+    cases, kernel = run(tmp_path, REPEATED_CALL_TESTS, {"build": build})
+    assert [case.passed for case in cases] == [True, True], [case.message for case in cases]
+    assert len([event for event in kernel.events if event[0] == "call"]) == 4
+
+
 MODEL_WORDS_TESTS = """
 @test_case(points=None, hidden=True)
 def test_layers(build, np):
@@ -375,6 +400,27 @@ def test_small_values_are_shown_up_to_the_symbol_budget(tmp_path):
     assert cases[0].message == "For 4 rows the result should have shape (4, 3), not (3, 4) (float16)."
     assert cases[1].message == "Shapes (3, 4) and … differ from (4, 3)."  # 2 + 2 symbols: over the budget of 3
     assert cases[2].message == "Values …"  # a list of values is never a small value
+
+
+def test_a_model_called_as_a_function_counts_as_contact(tmp_path):
+    """A Keras model bound to a function's name is rebuilt and run in the grader, on the hidden inputs: its
+    results are redacted like a kernel's answer; the tests' own predictions with a model are not."""
+    import keras
+
+    source = """
+    @test_case(points=None, hidden=True)
+    def test_called(f, np):
+        result = np.asarray(f(np.arange(3.0).reshape(1, 3) * 7.25))
+        assert False, f"last {float(result[0, 2])}"
+
+    @test_case(points=None, hidden=True)
+    def test_predicted(f, np):
+        p = f.predict(np.ones((2, 3)), verbose=0)
+        assert False, f"sum {float(p.sum()) * 1.25}"
+    """
+    identity = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Reshape((3,))])
+    cases, _ = run(tmp_path, source, {"f": identity})
+    assert [case.message for case in cases] == ["last …", "sum 7.5"]
 
 
 def test_other_errors_after_hidden_inputs_show_their_type_only(tmp_path):

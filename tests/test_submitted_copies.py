@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from autograder.classroom.collect import _pack_folder
 from autograder.course.assignments import get_assignment
 from autograder.engine.load import Expected, SubmissionError, load_submission, notebook_in_folder
 from autograder.gradescope.container import _submitted_file
@@ -127,6 +129,45 @@ def test_gradescope_packs_several_uploaded_notebooks_for_the_load_stage(tmp_path
     assert packed.parent == staging and sorted(zipfile.ZipFile(packed).namelist()) == ["Copy of mnist_nn.ipynb", "mnist_nn.ipynb"]
     loaded = load_submission(packed, expected())
     assert loaded.notes[0].startswith("graded Copy of mnist_nn.ipynb; not graded: mnist_nn.ipynb")
+
+
+def test_a_notebook_linked_from_elsewhere_is_never_read(tmp_path):
+    """A student's folder (a Git repository submitted as it is) with a symbolic link named like the notebook,
+    to an answered notebook elsewhere on the grading machine (a solution, another student's): never graded."""
+    elsewhere = tmp_path / "solutions"
+    elsewhere.mkdir()
+    (elsewhere / "mnist_nn.ipynb").write_text(answered())
+    uploads = tmp_path / "submission"
+    uploads.mkdir()
+    (uploads / "mnist_nn.ipynb").symlink_to(elsewhere / "mnist_nn.ipynb")
+    (uploads / "nested").mkdir()
+    (uploads / "nested" / "Copy of mnist_nn.ipynb").symlink_to(elsewhere / "mnist_nn.ipynb")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    assert notebook_in_folder(uploads) is None
+    with pytest.raises(SubmissionError, match="found: none"):
+        load_submission(_submitted_file(uploads, "mnist_nn.ipynb", staging), expected())
+    assert zipfile.ZipFile(_pack_folder(uploads, staging / "class.zip")).namelist() == []
+    (uploads / "mine.ipynb").write_text(blank())  # beside the student's own notebook the links are not candidates
+    assert notebook_in_folder(uploads) == uploads / "mine.ipynb"
+
+
+def test_a_zips_long_names_are_read_in_linear_time(tmp_path):
+    """A zip's member names may have 65,535 characters (a file system's, 255): a run of spaces in one made the
+    copy-name patterns (\\s*\\(\\d+\\)$, tried at every position) take quadratic time, minutes per name."""
+    names = {f"a{' ' * 60000}b{number}.ipynb": answered() for number in range(2)}
+    started = time.monotonic()
+    with pytest.raises(SubmissionError, match="several notebooks with answers"):
+        load_submission(zipped(tmp_path / "s.zip", names), expected())
+    assert time.monotonic() - started < 10
+
+
+def test_a_garbled_zip_date_is_an_unknown_date(tmp_path):
+    """A zip's dates are the student's bytes: month 15 leaves the choice to the names, not a crash."""
+    path = zipped(tmp_path / "s.zip", {"mnist_nn.ipynb": answered(), "Copy of mnist_nn.ipynb": answered()},
+                  {"mnist_nn.ipynb": (2026, 15, 31, 23, 59, 58), "Copy of mnist_nn.ipynb": (2026, 12, 1, 10, 0, 0)})
+    with pytest.raises(SubmissionError, match="several notebooks with answers"):
+        load_submission(path, expected())
 
 
 # ---------------------------------------------------------------- a renamed copy in a kernel started as Jupyter Server starts one

@@ -161,7 +161,7 @@ def _pack_folder(folder: Path, target: Path) -> Path:
     """A deterministic zip of a student's folder, for the load stage to pick from (and explain)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         found = folder.rglob("*") if folder.is_dir() else []
-        files = sorted(p for p in found if p.is_file() and p.suffix.lower() in (".ipynb", ".zip"))
+        files = sorted(p for p in found if p.is_file() and not p.is_symlink() and p.suffix.lower() in (".ipynb", ".zip"))
         for path in files[:MAX_ZIP_MEMBERS + 1]:  # the load stage explains what it finds (or misses)
             if path.stat().st_size <= MAX_NOTEBOOK_BYTES:
                 info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))

@@ -24,6 +24,7 @@ from .assignments import Assignment
 from .cells import checked_questions, function_names, parsable
 
 MIN_OVERLAP = 0.5  # share of an assignment's own names a notebook must define to count as it
+MAX_NAME_CHARS = 255
 
 
 def defined_names(notebook: nbformat.NotebookNode) -> set[str]:
@@ -56,7 +57,9 @@ def identified_name(notebook: nbformat.NotebookNode, file_name: str, student_not
     claimed = claimed_name(notebook)
     if claimed in by_name:
         return claimed
-    for stem in (Path(file_name).stem, assignment_stem(file_name)):
+    # A file system's names have at most 255 bytes; a zip's may have 65,535, on which the copy patterns'
+    # regular expressions take quadratic time (a run of spaces): such a name is no evidence.
+    for stem in (Path(file_name).stem, assignment_stem(file_name)) if len(file_name) <= MAX_NAME_CHARS else ():
         if stem in by_name:
             return stem
     defined = defined_names(notebook)

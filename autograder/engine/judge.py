@@ -12,25 +12,30 @@ What the student reads is built so that it cannot carry the hidden inputs back o
 1. every public check runs first, before the kernel has received any hidden input: there the
    student's own exception messages are shown (they help honest students);
 2. then every global value the hidden checks need is fetched, still before any hidden input;
-3. then the hidden checks run. A hidden check that reads only those values shows its message as
-   written. A hidden check that calls the student's functions (so that the kernel answers after
-   seeing hidden inputs) shows the test's own words only: the failing assert's message as the test
+3. then the hidden checks run. A hidden check that reads only those values shows its assert's
+   message as written. A hidden check that calls the student's functions (so that the kernel answers
+   after seeing hidden inputs), or calls a model rebuilt from the kernel's (a function of the student's
+   that runs in the grader), shows the test's own words only: the failing assert's message as the test
    file writes it, with each value it interpolates shown only when it is small (a number written
    in the test file, a dtype or type name, or a tuple of them: a shape) and only up to
    :data:`SHOWN_SYMBOLS` such symbols per message, else "…"; strings the kernel sent are cut out
    and numbers not written in the test file masked first. Whatever the grader computed from the
    kernel's answers (a rebuilt model's layer names, activations, losses, widths) is such a value,
-   so a model cannot spell what its builder was given. Exceptions show a type from Python's own
-   list (no text, no line). :func:`message_bound_bits` counts what one message can then carry.
-   Every message is cut to a fixed length.
+   so a model cannot spell what its builder was given. The student's exceptions, and unexpected
+   ones in any hidden check, show a type from Python's own list (no text, no line).
+   :func:`message_bound_bits` counts what one message can then carry. Every message is cut to a
+   fixed length.
 
 Everything the grader takes from the kernel is charged to one :class:`wire.Budget` per judgement,
 and all probes share one deadline. An answer that cannot be read is named in the message (`model`,
 or what a function returned), so a check that needs an earlier answer says which one failed.
 Two names bound to one model in the kernel are one object here too (``model2 is model`` tells the
-truth). The tests may read :data:`GRADING_SEED`, a number that differs between submissions and is
-the same for every grading of one submission: hidden inputs drawn from it cannot be learned from one
-grading's feedback and written into the next submission.
+truth). A function called again with the same plain arguments (numbers, strings, None: ``build_model()``
+in q4's checks and in q7's) gets its first answer again, not a new one: checks that compare what a
+function returns with a trained answer cannot be told one thing while the function's own checks are
+told another (the kernel could count the calls). The tests may read :data:`GRADING_SEED`, a number that
+differs between submissions and is the same for every grading of one submission: hidden inputs drawn from
+it cannot be learned from one grading's feedback and written into the next submission.
 """
 
 from __future__ import annotations
@@ -108,6 +113,8 @@ class KernelNamespace(Mapping):
         self.contact = False  # the current hidden check got something from the kernel
         self.received_text: list[str] = []  # strings the kernel sent during the current hidden check
         self._models: dict[int, Any] = {}  # the kernel's id of a model -> the one rebuilt for it
+        # (function, plain arguments) -> its first answer, and the kernel's text in it if it came after hidden inputs
+        self._answers: dict[tuple, tuple[dict, list[str] | None]] = {}
 
     # -- the Mapping the tests read
 
@@ -166,8 +173,28 @@ class KernelNamespace(Mapping):
         return wire.read(path, self._intake, self.budget, self._guard)
 
     def _guard(self, model: Any, peak_values: int) -> None:
-        """The grader's predictions with this model: bounded memory, and within the judge's deadline."""
+        """The grader's predictions with this model: bounded memory, and within the judge's deadline.
+
+        A rebuilt model is a function of the student's that runs here: called as one (a model bound to
+        `one_hot_labels`), it computes on the test's inputs without the kernel, so such a call counts as
+        contact, as a kernel's answer would. The tests' own model.predict (on the lesson's data) does not.
+        """
         models.guard_predictions(model, peak_values, self._intake.prediction_bytes, self.check_time)
+        predict, call, predicting = model.predict, model.call, [False]
+
+        def guarded_predict(*args: Any, **kwargs: Any) -> Any:
+            predicting[0] = True
+            try:
+                return predict(*args, **kwargs)
+            finally:
+                predicting[0] = False
+
+        def guarded_call(*args: Any, **kwargs: Any) -> Any:
+            if not predicting[0]:
+                self.contact = self.contact or self.hidden
+            return call(*args, **kwargs)
+
+        model.predict, model.call = guarded_predict, guarded_call
 
     def _fetch_or_error(self, name: str) -> Any:
         try:
@@ -199,16 +226,26 @@ class KernelNamespace(Mapping):
     def call(self, name: str, args: tuple, kwargs: dict) -> dict:
         if self._unavailable:
             raise StudentError(self._unavailable)
-        with _naming(f"What {name} returned"):
-            envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+        key = _plain_call(name, args, kwargs)
+        if key in self._answers:  # the same question again: the same answer (see the module's docstring)
+            envelope, text = self._answers[key]
+            if text is not None:  # first given after hidden inputs: still the kernel's words
+                self.contact, self.received_text = True, self.received_text + text
+        else:
+            with _naming(f"What {name} returned"):
+                envelope = self._kernel.call(name, args, kwargs, self._timeout(), self._read)
+            text = [] if self.hidden else None
+            if self.hidden and envelope["status"] == "ok":  # only the kernel's own strings are cut, not the grader's
+                sent: list[str] = []
+                _collect_text((args, kwargs), sent)
+                received: list[str] = []
+                _collect_text([envelope.get(part) for part in ("value", "args", "kwargs")], received)
+                text += [item for item in received if item not in set(sent)]
+                self.received_text += text
+            if key is not None:
+                self._answers[key] = (envelope, text)
         if envelope["status"] != "ok":
             raise self._student_error(f"{name} raised", envelope)
-        if self.hidden:  # strings the grader sent itself carry nothing new: only the kernel's own are cut
-            sent: list[str] = []
-            _collect_text((args, kwargs), sent)
-            received: list[str] = []
-            _collect_text([envelope.get(part) for part in ("value", "args", "kwargs")], received)
-            self.received_text += [text for text in received if text not in set(sent)]
         return envelope
 
     def _student_error(self, what: str, envelope: dict) -> StudentError:
@@ -221,6 +258,16 @@ class KernelNamespace(Mapping):
         where = f" (line {line})" if type(line) is int and 0 < line < 1_000_000 else ""
         detail = envelope.get("message") if type(envelope.get("message")) is str else ""
         return StudentError(f"{what} {kind[:60]}{where}", detail)
+
+
+def _plain_call(name: str, args: tuple, kwargs: dict) -> tuple | None:
+    """A call's key when its arguments are plain numbers, strings, booleans or None (else None: not repeated)."""
+    values = [*args, *kwargs.values()]
+    if any(value is not None and type(value) not in (bool, int, float, str) for value in values):
+        return None
+    return name, tuple((type(value).__name__, repr(value)) for value in args), tuple(
+        sorted((key, type(value).__name__, repr(value)) for key, value in kwargs.items())
+    )
 
 
 class _naming:
@@ -435,6 +482,10 @@ def describe_failure(exc: BaseException, hidden: bool, intake: IntakeLimits = LO
         )
     if isinstance(exc, PlainDataError):
         return f"{getattr(exc, 'answer', 'Your answer')} could not be read by the grader: {exc}."
+    if hidden:  # its text can hold hidden inputs even when the kernel never saw them: a model the grader rebuilt
+        # is a function of the student's, run here (Keras's errors repeat their inputs), so its type only
+        kind = type(exc).__name__ if type(exc).__name__ in BUILTIN_ERRORS else "an error"
+        return f"Your answer has an unexpected type or value ({kind})."
     return f"Your answer has an unexpected type or value ({type(exc).__name__}: {str(exc)[:300]})."
 
 

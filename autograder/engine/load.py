@@ -68,7 +68,10 @@ class _Member:
 
     @property
     def timestamp(self) -> float | None:
-        return None if tuple(self.date) <= UNKNOWN_DATE else datetime.datetime(*self.date).timestamp()
+        try:
+            return None if tuple(self.date) <= UNKNOWN_DATE else datetime.datetime(*self.date).timestamp()
+        except (TypeError, ValueError, OverflowError):  # a zip's date fields are the student's bytes (month 15)
+            return None
 
 
 def _peek(member: _Member) -> nbformat.NotebookNode | None:
@@ -81,8 +84,18 @@ def _peek(member: _Member) -> nbformat.NotebookNode | None:
         return None
 
 
+SHOWN_NAME_CHARS, SHOWN_MEMBERS = 120, 10  # a zip's names are the student's text: a few, short, on one line
+
+
+def _shown(name: str) -> str:
+    name = "".join(c if c.isprintable() else "?" for c in name[: SHOWN_NAME_CHARS + 1])
+    return name if len(name) <= SHOWN_NAME_CHARS else name[: SHOWN_NAME_CHARS - 1] + "…"
+
+
 def _listing(members: list[_Member]) -> str:
-    return ", ".join(f"{m.name} ({m.why_not})" if m.why_not else m.name for m in members)
+    shown = [f"{_shown(m.name)} ({m.why_not})" if m.why_not else _shown(m.name) for m in members[:SHOWN_MEMBERS]]
+    more = len(members) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def choose_notebook(members: list[_Member], expected: Expected) -> tuple[_Member, list[str]]:
@@ -103,7 +116,7 @@ def choose_notebook(members: list[_Member], expected: Expected) -> tuple[_Member
     readable = [m for m in members if m.notebook is not None]
     if not readable:  # validation will say what is wrong with the one named like the assignment, or the first
         chosen = next((m for m in members if Path(m.name).name == expected.notebook_name), members[0])
-        return chosen, [f"graded {chosen.name}; not graded: {_listing([m for m in members if m is not chosen])}"]
+        return chosen, [f"graded {_shown(chosen.name)}; not graded: {_listing([m for m in members if m is not chosen])}"]
     pool = readable
     if expected.identify is not None:
         kinds = {id(m): expected.identify(m.notebook, Path(m.name).name) for m in readable}
@@ -134,7 +147,7 @@ def choose_notebook(members: list[_Member], expected: Expected) -> tuple[_Member
     else:  # all as distributed: the one named like the assignment, else the first
         chosen = next((m for m in pool if Path(m.name).name == expected.notebook_name), pool[0])
     others = [m for m in members if m is not chosen]
-    return chosen, [f"graded {chosen.name}; not graded: {_listing(others)}"]
+    return chosen, [f"graded {_shown(chosen.name)}; not graded: {_listing(others)}"]
 
 
 def _notebook_bytes(path: Path, expected: Expected) -> tuple[bytes, list[str]]:
@@ -156,10 +169,15 @@ def _notebook_bytes(path: Path, expected: Expected) -> tuple[bytes, list[str]]:
             ]
             if not members:
                 raise SubmissionError(f"The zip file should hold exactly one notebook ({expected.notebook_name}); found: none.")
+            if len(members) > 1 and sum(m.size for m in members) > MAX_NOTEBOOK_BYTES:  # each is read to choose
+                raise SubmissionError(
+                    f"The notebooks in the zip file hold more than {MAX_NOTEBOOK_BYTES // 1024**2} MB together; "
+                    f"submit only your notebook ({expected.notebook_name}), with its outputs cleared."
+                )
             chosen, notes = choose_notebook(members, expected)
             if chosen.size > MAX_NOTEBOOK_BYTES:
                 raise SubmissionError(TOO_LARGE)
-            return chosen.read(), notes or [f"graded {chosen.name} from the zip file"]
+            return chosen.read(), notes or [f"graded {_shown(chosen.name)} from the zip file"]
     except SubmissionError:
         raise
     except Exception as exc:  # bad zip, unsupported compression, encryption, truncation, ...
@@ -211,8 +229,13 @@ def load_submission(path: Path, expected: Expected | str) -> LoadedSubmission:
 
 
 def _folder_files(folder: Path) -> list[Path]:
+    """A student's files: symbolic links are not theirs to hand in (a Git repository can hold one to any
+    path of the grading machine: a solution, another student's notebook, the hidden tests)."""
     return sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not IGNORED_PARTS & set(p.relative_to(folder).parts)),
+        (
+            p for p in folder.rglob("*")
+            if p.is_file() and not p.is_symlink() and not IGNORED_PARTS & set(p.relative_to(folder).parts)
+        ),
         key=lambda p: (len(p.relative_to(folder).parts), str(p)),
     )
 
