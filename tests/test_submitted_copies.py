@@ -15,7 +15,8 @@ import pytest
 
 from autograder.classroom.collect import _pack_folder
 from autograder.course.assignments import get_assignment
-from autograder.engine.load import Expected, SubmissionError, load_submission, notebook_in_folder
+from autograder.engine.load import Expected, SubmissionError, WrongAssignment, load_submission, notebook_in_folder
+from autograder.engine.pipeline import _check_assignment
 from autograder.gradescope.container import _submitted_file
 
 from .reference_answers import with_reference_answers
@@ -86,6 +87,19 @@ def test_only_blank_notebooks_grade_the_one_named_like_the_assignment(tmp_path):
 def test_one_notebook_in_a_zip_is_graded_whatever_its_name(tmp_path):
     loaded = load_submission(zipped(tmp_path / "one.zip", {"Copy of mnist_nn.ipynb": answered()}), expected())
     assert loaded.notes == ["graded Copy of mnist_nn.ipynb from the zip file"]
+
+
+def test_a_zip_is_identified_by_the_notebook_it_holds_not_by_its_own_name(tmp_path):
+    """An MNIST notebook without otter's metadata, in a zip a student named fashion_nn.zip: the
+    notebook's own name (and code) say which assignment it is."""
+    notebook = nbformat.reads(answered(), as_version=4)
+    del notebook.metadata["otter"]
+    path = zipped(tmp_path / "fashion_nn.zip", {"mnist_nn.ipynb": nbformat.writes(notebook)})
+    loaded = load_submission(path, expected())
+    assert loaded.file_name == "mnist_nn.ipynb"
+    _check_assignment(loaded.notebook, loaded.file_name, MNIST.task())  # graded as what it is
+    with pytest.raises(WrongAssignment, match="is the mnist_nn assignment"):
+        _check_assignment(loaded.notebook, loaded.file_name, FASHION.task())
 
 
 def test_without_the_courses_answers_the_name_decides_or_nothing(tmp_path):

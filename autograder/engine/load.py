@@ -45,6 +45,7 @@ UNKNOWN_DATE = (1980, 1, 1, 0, 0, 0)  # what a zip tool writes when it keeps no 
 class LoadedSubmission:
     notebook: nbformat.NotebookNode
     notes: list[str] = field(default_factory=list)
+    file_name: str = ""  # the notebook's own file name (a zip's member, not the zip's name)
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,13 @@ def choose_notebook(members: list[_Member], expected: Expected) -> tuple[_Member
     return chosen, [f"graded {_shown(chosen.name)}; not graded: {_listing(others)}"]
 
 
-def _notebook_bytes(path: Path, expected: Expected) -> tuple[bytes, list[str]]:
+def _notebook_bytes(path: Path, expected: Expected) -> tuple[bytes, list[str], str]:
     if not path.is_file():
         raise SubmissionError(f"No file was found at {path.name}.")
     if not zipfile.is_zipfile(path):
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             raise SubmissionError(TOO_LARGE)
-        return path.read_bytes(), []
+        return path.read_bytes(), [], path.name
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -177,7 +178,7 @@ def _notebook_bytes(path: Path, expected: Expected) -> tuple[bytes, list[str]]:
             chosen, notes = choose_notebook(members, expected)
             if chosen.size > MAX_NOTEBOOK_BYTES:
                 raise SubmissionError(TOO_LARGE)
-            return chosen.read(), notes or [f"graded {_shown(chosen.name)} from the zip file"]
+            return chosen.read(), notes or [f"graded {_shown(chosen.name)} from the zip file"], Path(chosen.name).name
     except SubmissionError:
         raise
     except Exception as exc:  # bad zip, unsupported compression, encryption, truncation, ...
@@ -191,7 +192,7 @@ def load_submission(path: Path, expected: Expected | str) -> LoadedSubmission:
     of several notebooks in a zip is this assignment's and which has answers.
     """
     expected = Expected(expected) if isinstance(expected, str) else expected
-    raw, notes = _notebook_bytes(Path(path), expected)
+    raw, notes, file_name = _notebook_bytes(Path(path), expected)
     if not raw.strip():
         raise SubmissionError("The submitted notebook is empty (0 bytes). Save your notebook in Jupyter, then submit it again.")
     try:
@@ -225,7 +226,7 @@ def load_submission(path: Path, expected: Expected | str) -> LoadedSubmission:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    return LoadedSubmission(notebook, notes)
+    return LoadedSubmission(notebook, notes, file_name)
 
 
 def _folder_files(folder: Path) -> list[Path]:

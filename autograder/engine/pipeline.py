@@ -300,9 +300,10 @@ class LiveSubmission:
         return cases
 
 
-def _check_assignment(notebook: nbformat.NotebookNode, path: Path, task: GradingTask) -> None:
-    """Refuse another assignment's notebook rather than grade it against the wrong tests."""
-    other = task.identify(notebook, path.name) if task.identify is not None else None
+def _check_assignment(notebook: nbformat.NotebookNode, file_name: str, task: GradingTask) -> None:
+    """Refuse another assignment's notebook rather than grade it against the wrong tests (file_name: the
+    notebook's own, a zip's member rather than the zip)."""
+    other = task.identify(notebook, file_name) if task.identify is not None else None
     if other is not None and other != task.name:
         raise WrongAssignment(
             f"This notebook is the {other} assignment, but it was submitted to be graded as {task.name}. "
@@ -313,7 +314,7 @@ def _check_assignment(notebook: nbformat.NotebookNode, path: Path, task: Grading
 def _run(path: Path, options: GradingOptions, result: GradeResult) -> None:
     started = time.perf_counter()
     loaded = load_submission(path, options.task.expected())
-    _check_assignment(loaded.notebook, path, options.task)
+    _check_assignment(loaded.notebook, loaded.file_name or path.name, options.task)
     result.summary += [f"Note: {note}." for note in loaded.notes]
     result.stages["load"] = time.perf_counter() - started
     with LiveSubmission(loaded.notebook, options, result) as live:
