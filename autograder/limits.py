@@ -101,6 +101,10 @@ class IntakeLimits:
 
     notebook_bytes: int = 64 * MB  # a notebook with outputs cleared is well under 1 MB
     zip_members: int = 500  # a student's zip holds the notebook and a few files
+    # Objects and lists of a notebook's JSON, counted as its '{' and '[' bytes (strings included) before
+    # it is parsed: parsing and validating costs ~0.6 KB of the grader's memory per container (6 MB of
+    # '{},' took 1.2 GB), and the lessons' notebooks with outputs hold a few thousand.
+    json_containers: int = 200_000
     # The grader reads no cell output at all (execute.py): only replies, through a relay process
     # (link.py) whose sockets take frames of at most message_bytes and queue queued_messages, and
     # whose address space is link_memory_bytes. A kernel's worst (a multipart message of hundreds

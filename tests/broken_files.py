@@ -102,6 +102,15 @@ def zip_names_forge_feedback(path: Path, honest: nbformat.NotebookNode) -> Path:
     return path
 
 
+def many_small_objects(path: Path, honest: nbformat.NotebookNode) -> Path:
+    """A 24 MB notebook of eight million empty JSON objects in its metadata (well inside 64 MB): parsing
+    and validating it would have cost the grader about 5 GB; it is refused from a count of its bytes."""
+    text = nbformat.writes(honest)
+    head, tail = text.split('"metadata": {', 1)
+    path.write_text(head + '"metadata": {"padding": [' + ",".join(["{}"] * 8_000_000) + "], " + tail)
+    return path
+
+
 # builder -> (expected status, regex the student's message must match, whether it is graded honestly)
 CASES = {
     invalid_json: ("unreadable", r"JSON is broken at line 1", False),
@@ -114,6 +123,7 @@ CASES = {
     zip_with_otter_log: ("graded", r"graded mnist_nn.ipynb from the zip file", True),
     zip_without_notebook: ("unreadable", r"exactly one notebook", False),
     zip_of_large_notebooks: ("unreadable", r"hold more than 64 MB together", False),
+    many_small_objects: ("unreadable", r"more than 200,000 JSON objects and lists", False),
     # refused (no dates tell them apart), in a message of at most ten short names on one line
     zip_names_forge_feedback: (
         "unreadable", rf"(?ms)\A(?!.*^{FORGED})(?!.{{20000}})(?=.*several notebooks with answers.* and 30 more)", False

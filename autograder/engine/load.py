@@ -25,8 +25,18 @@ import nbformat
 from ..limits import LOCAL
 
 MAX_NOTEBOOK_BYTES, MAX_ZIP_MEMBERS = LOCAL.intake.notebook_bytes, LOCAL.intake.zip_members
+MAX_JSON_CONTAINERS = LOCAL.intake.json_containers
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints"}  # what zip tools and Jupyter add beside a notebook
 TOO_LARGE = f"The notebook is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB; clear its outputs and resubmit."
+TOO_MANY_PARTS = (
+    f"The notebook's file holds more than {MAX_JSON_CONTAINERS:,} JSON objects and lists (outputs included); "
+    "clear its outputs (Kernel > Restart Kernel and Clear Outputs), save it and resubmit."
+)
+
+
+def too_many_parts(raw: bytes) -> bool:
+    """Whether parsing raw could cost the grader more memory than any notebook needs (see json_containers)."""
+    return raw.count(b"{") + raw.count(b"[") > MAX_JSON_CONTAINERS
 
 
 class SubmissionError(Exception):
@@ -80,7 +90,8 @@ def _peek(member: _Member) -> nbformat.NotebookNode | None:
     if member.size > MAX_NOTEBOOK_BYTES:
         return None
     try:
-        return nbformat.reads(member.read().decode("utf-8-sig"), as_version=4)
+        raw = member.read()
+        return None if too_many_parts(raw) else nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
     except Exception:
         return None
 
@@ -195,6 +206,8 @@ def load_submission(path: Path, expected: Expected | str) -> LoadedSubmission:
     raw, notes, file_name = _notebook_bytes(Path(path), expected)
     if not raw.strip():
         raise SubmissionError("The submitted notebook is empty (0 bytes). Save your notebook in Jupyter, then submit it again.")
+    if too_many_parts(raw):
+        raise SubmissionError(TOO_MANY_PARTS)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
