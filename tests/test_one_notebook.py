@@ -141,15 +141,15 @@ def test_the_judge_is_prepared_beside_the_kernel_and_its_failure_is_the_graders(
     submission gets grader-error (not a zero for the student), the reason goes to the instructor, nothing is left."""
     ran = []
 
-    def broken() -> None:
-        ran.append(threading.current_thread().name)
+    def broken(data_dir) -> None:  # given the folder the kernel gets as /data
+        ran.append((threading.current_thread().name, data_dir))
         raise RuntimeError("the test data is missing: run `python -m autograder fetch-data`")
 
     path = tmp_path / "light.ipynb"
     nbformat.write(honest_light_notebook(), path)
     options = GradingOptions(dataclasses.replace(MNIST.task(), prepare_judge=broken))
     result = grade_submission(path, tmp_path / "out", options)
-    assert ran == ["autograder-prepare-judge"]
+    assert ran == [("autograder-prepare-judge", MNIST.task().data_dir)]
     assert result.status == Status.GRADER_ERROR and result.score == 0
     assert any("the test data is missing" in note for note in result.instructor_notes)
     assert left_behind(result.containment) == []

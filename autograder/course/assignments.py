@@ -204,7 +204,7 @@ class Assignment:
             data_dir=self.course.data,
             config=self.config(),
             # The data helper only when the tests load a dataset: a task names only what its verdicts depend on.
-            prepare_judge=functools.partial(prepare_judge_data, helper, self.datasets, self.course.data),
+            prepare_judge=functools.partial(prepare_judge_data, helper, self.datasets),
             # Which other assignment a notebook is depends on every assignment of the course; the grader
             # version leaves it out and each grading's record keeps the answer instead (classroom/manifest.py).
             identify=functools.partial(identified_name, student_notebooks=self.course.student_notebooks()),

@@ -41,7 +41,7 @@ def kernel_environment(data: Path = DATA) -> dict[str, str]:
 
 
 @functools.cache
-def prepare_judge_data(module: Path | None, datasets: tuple[str, ...], data_dir: Path) -> None:
+def prepare_judge_data(module: Path | None, datasets: tuple[str, ...], data_dir: Path | None) -> None:
     """Prepare the judge while the notebook runs: what the tests import (otter's test files, Keras) imported
     in the background, the tests' data loaded once.
 
@@ -56,6 +56,8 @@ def prepare_judge_data(module: Path | None, datasets: tuple[str, ...], data_dir:
     for key, value in QUIET_TENSORFLOW.items():  # any grader process (a Dask worker, pytest), not only the CLI's
         os.environ.setdefault(key, value)
     for dataset in datasets:
+        if data_dir is None:
+            raise ValueError(f"the grading task loads {dataset} but has no data folder")
         nn_data = data_module(module)
         loader = getattr(nn_data, dataset)
         path = data_dir / loader.spec.npz_name

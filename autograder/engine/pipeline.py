@@ -7,6 +7,7 @@ in a valid result with a message.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -47,8 +48,9 @@ class GradingTask:
     support_files: tuple[Path, ...] = ()  # copied beside the notebook (the data helper)
     data_dir: Path | None = None  # mounted read-only at /data
     config: dict = field(default_factory=dict)  # otter's keys: seed, seed_variable, show_hidden
-    # Readies what the tests import in the grader; runs in a thread while the notebook runs, and judging waits for it.
-    prepare_judge: Callable[[], None] | None = None
+    # Readies what the tests import in the grader, given data_dir (the tests read the data the kernel gets); runs in
+    # a thread while the notebook runs, and judging waits for it.
+    prepare_judge: Callable[[Path | None], None] | None = None
     # The name of the assignment a notebook (and its file name) belongs to, None if unknown.
     identify: Callable[[nbformat.NotebookNode, str], str | None] | None = None
     # True for a notebook holding no answer (as distributed): never graded in place of one with answers.
@@ -214,7 +216,8 @@ class LiveSubmission:
                 "the containment line below says what bounded it."
             )
         # While the kernel starts and the notebook runs, the grader gets its test data and imports ready.
-        self._preparation = _Preparation(task.prepare_judge) if task.prepare_judge is not None else None
+        prepare = None if task.prepare_judge is None else functools.partial(task.prepare_judge, task.data_dir)
+        self._preparation = _Preparation(prepare) if prepare is not None else None
         # What the notebook expects beside it: itself (otter.Notebook reads it), the support files, and
         # the public tests for its grader.check() cells.
         files = {task.notebook_name: self.notebook, **{p.name: p for p in task.support_files}, "tests": task.public_tests_dir}
