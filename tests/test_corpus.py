@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course.assignments import ASSIGNMENTS, get_assignment
+from autograder.course.assignments import get_assignment
 from autograder.mutation.checks import split_checks
 from autograder.mutation.corpus import live_corpus, problems, steps, submission
 from autograder.mutation.kernel import reference_notebook
 
-from .submissions import build_submission, corpus, every_entry, top_level_names
+from .submissions import build_submission, corpus, corpus_assignments, every_entry, top_level_names
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -30,13 +30,14 @@ def _labels(assignment, tmp_path) -> set[str]:
 
 
 def test_corpus_has_enough_entries():
-    for name in ASSIGNMENTS:
+    assert corpus_assignments(), "no assignment has a corpus: nothing below would be checked"
+    for name in corpus_assignments():
         assert len(corpus("correct", name)) >= 8, name
         assert len(corpus("buggy", name)) >= 15, name
 
 
 def test_every_bug_names_the_question_and_check_it_breaks(tmp_path):
-    for name in ASSIGNMENTS:
+    for name in corpus_assignments():
         labels = _labels(name, tmp_path)
         questions = {label.split(" - ")[0] for label in labels}
         for entry in corpus("buggy", name):
@@ -47,14 +48,14 @@ def test_every_bug_names_the_question_and_check_it_breaks(tmp_path):
 
 def test_every_input_check_has_an_in_place_bug(tmp_path):
     """Each "leaves ... unchanged" check of either assignment is proven by a bug that changes its argument."""
-    for name in ASSIGNMENTS:
+    for name in corpus_assignments():
         input_checks = {label for label in _labels(name, tmp_path) if "unchanged" in label}
         proven = {entry.fails for entry in corpus("buggy", name)}
         assert input_checks and input_checks <= proven, (name, sorted(input_checks - proven))
 
 
 def test_each_entry_changes_its_reference_and_fits_it(tmp_path):
-    for name in ASSIGNMENTS:
+    for name in corpus_assignments():
         reference = build_submission(corpus("correct", name)[0], tmp_path / f"{name}.ipynb").read_text()
         for entry in corpus("buggy", name) + corpus("correct", name)[1:]:
             assert build_submission(entry, tmp_path / "x.ipynb").read_text() != reference, entry
@@ -89,8 +90,8 @@ def test_top_level_names_ignores_function_bodies():
 
 
 def test_readme_counts_the_corpus():
-    styles = {name: len(corpus("correct", name)) for name in ASSIGNMENTS}
-    bugs = {name: len(corpus("buggy", name)) for name in ASSIGNMENTS}
+    styles = {name: len(corpus("correct", name)) for name in corpus_assignments()}
+    bugs = {name: len(corpus("buggy", name)) for name in corpus_assignments()}
     sentence = (
         f"The corpus holds {sum(styles.values())} honest styles and {sum(bugs.values())} single-bug variants "
         f"(MNIST {styles['mnist_nn']} and {bugs['mnist_nn']}, Fashion-MNIST {styles['fashion_nn']} and {bugs['fashion_nn']})"
@@ -98,7 +99,7 @@ def test_readme_counts_the_corpus():
     assert sentence in re.sub(r"\s+", " ", README.read_text()), f"README should say: {sentence}"
 
 
-@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+@pytest.mark.parametrize("name", corpus_assignments())
 def test_corpus_judged_live(name):
     """One reference run per assignment (about a minute on an idle machine), then every entry that does not train."""
     chosen = [e for e in every_entry() if e.assignment == name]

@@ -21,7 +21,7 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.course.assignments import COURSE
-from autograder.course.master import hidden_tests, question_names
+from autograder.course.master import hidden_tests
 from autograder.course.paths import REPO
 from autograder.release.leaks import course_secrets, scan
 
@@ -64,10 +64,10 @@ def test_the_secrets_cover_every_kind_and_every_assignment(secrets):
     for assignment in COURSE.assignments().values():
         mine = [s for s in secrets if s.source.startswith(assignment.name)]
         kinds = Counter(s.kind for s in mine)
-        assert {"solution line", "hidden test name", "hidden test line", "reference output"} <= set(kinds), kinds
+        assert {"solution line", "hidden test name", "hidden test line"} <= set(kinds), kinds
         names = {s.text for s in mine if s.kind == "hidden test name"}
         assert names == {t.name for t in hidden_tests(assignment.master)}
-        assert len(question_names(assignment.master)) == 8
+    # a reference that prints no long number has no such secret; the lesson's does
     numbers = {s.text for s in secrets if s.kind == "reference output" and s.source.startswith("mnist_nn")}
     assert {"717210", "223978"} <= numbers  # the lesson's parameter counts, as the reference printed them
     lines = {s.text for s in secrets if s.kind == "solution line"}
