@@ -531,9 +531,7 @@ def _contact_message(exc: Exception, message: str, namespace: KernelNamespace, t
     if isinstance(exc, AssertionError):
         template = _template(source.tree, test.__name__, _failing_line(exc, test))
         return _in_contact(message, template, namespace.received_text, source.numbers)
-    if not isinstance(exc, (MissingName, JudgeTimeout, StudentError, PlainDataError)):
-        kind = type(exc).__name__ if type(exc).__name__ in BUILTIN_ERRORS else "an error"
-        return f"Your answer has an unexpected type or value ({kind})."
+    # other exceptions: describe_failure already gave a hidden check's unexpected ones their type only
     return _with_own_numbers_only(_without_received_text(message, namespace.received_text), source.numbers)
 
 

@@ -216,8 +216,9 @@ class LiveSubmission:
                 "the containment line below says what bounded it."
             )
         # While the kernel starts and the notebook runs, the grader gets its test data and imports ready.
-        prepare = None if task.prepare_judge is None else functools.partial(task.prepare_judge, task.data_dir)
-        self._preparation = _Preparation(prepare) if prepare is not None else None
+        self._preparation = (
+            None if task.prepare_judge is None else _Preparation(functools.partial(task.prepare_judge, task.data_dir))
+        )
         # What the notebook expects beside it: itself (otter.Notebook reads it), the support files, and
         # the public tests for its grader.check() cells.
         files = {task.notebook_name: self.notebook, **{p.name: p for p in task.support_files}, "tests": task.public_tests_dir}
