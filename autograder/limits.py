@@ -77,9 +77,13 @@ class TimeLimits:
     probe_seconds: float = 300.0  # one call of a student function or one fetch
     judge_seconds: float = 900.0  # every probe and every check of one submission together
     cleanup_seconds: float = 10.0  # ending the tree's processes after grading
-    # How often the watchdog samples a tree that no control group bounds: a tree allocating
-    # 1 GB/s overshoots its memory limit by at most this many GB.
+    # How often the watchdog samples the memory and processes of a tree that no control group
+    # bounds (each sample walks /proc): a tree allocating 1 GB/s overshoots by at most this many GB.
     watch_seconds: float = 0.5
+    # How often it samples the disk where no capped tmpfs holds the grading's folder (one statvfs,
+    # ~2 us, on a thread of its own): a tree writing at tmpfs speed (1.6 GB/s here) overshoots by
+    # ~30 MB. At the memory's 0.5 s, a write-past-the-limit-then-delete burst once went unseen.
+    disk_watch_seconds: float = 0.02
 
     def cell_budget(self, reference_seconds: float | None, machine_scale: float = 1.0) -> float:
         """Seconds one student cell may run, from its reference cell's time (None: no reference), scaled to

@@ -6,7 +6,8 @@ Each protection uses the strongest mechanism the host allows and records which o
   grader that samples the tree and ends it when over the limits (Gradescope's Docker container);
 * disk: a size- and inode-capped tmpfs mounted on the grading's folder (root only), holding the
   working folder, /tmp and /dev/shm (and one of its own for the kernel's answers), else the
-  watchdog's check of what the tree's filesystems gained;
+  watchdog's check of what the tree's filesystems gained (sampled far more often than memory:
+  one statvfs is cheap, and written files can be deleted before a slow sample sees them);
 * CPU: the group's share and quota (nothing else can make it explicit);
 * the kernel's OOM priority: 1000, set before the privilege drop (with CAP_SYS_RESOURCE the tree
   cannot lower it; without, it can only bring it back to the grader's own level);
@@ -25,6 +26,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,30 +68,36 @@ class ContainmentRecord:
 
 
 class Watchdog(threading.Thread):
-    """Samples the tree (memory, processes, disk growth) and ends it when over a limit."""
+    """Takes one sample of the tree every `period` seconds and ends the tree when the sample names
+    a limit it is over. A grading's watchdogs share one stop: the first hit ends the tree and
+    stops the others, so a limit is reported once."""
 
-    def __init__(self, containment: Containment, memory: bool, processes: bool, disk: list[Path]) -> None:
-        super().__init__(name="autograder-watchdog", daemon=True)
-        self.containment, self.memory, self.processes = containment, memory, processes
-        self.baseline = _disk_usage(disk)
-        self.stop = threading.Event()
+    def __init__(self, containment: Containment, name: str, period: float, sample: Callable[[], str | None]) -> None:
+        super().__init__(name=f"autograder-watchdog-{name}", daemon=True)
+        self.containment, self.period, self.sample = containment, period, sample
 
     def run(self) -> None:
-        limits = self.containment.limits
-        while not self.stop.wait(self.containment.times.watch_seconds):
+        containment = self.containment
+        while not containment.watch_stop.wait(self.period):
             try:
-                reason = self._over(limits)
+                reason = self.sample()
             except Exception as error:  # sampling /proc races with exiting processes: never fatal
-                self.containment.record.details.append(f"watchdog: a sample failed ({type(error).__name__})")
+                containment.record.details.append(f"watchdog: a sample failed ({type(error).__name__})")
                 continue
             if reason:
-                self.containment.record.limit_hits.append(reason)
-                self.containment.end_tree()
-                return  # the tree is over; its files stay counted until cleanup, so never report twice
+                containment.limit_reached(reason)
+                return
 
-    def _over(self, limits: TreeLimits) -> str | None:
+
+class TreeSample:
+    """The tree's memory and process count (walks /proc: too slow to take often)."""
+
+    def __init__(self, containment: Containment, memory: bool, processes: bool) -> None:
+        self.containment, self.memory, self.processes = containment, memory, processes
+
+    def __call__(self) -> str | None:
+        limits, record = self.containment.limits, self.containment.record
         pids = self.containment.tree()
-        record = self.containment.record
         if self.memory:
             used = _tree_memory(pids, limits.tree_memory_bytes)
             record.peak_memory_bytes = max(record.peak_memory_bytes or 0, used)
@@ -97,6 +105,17 @@ class Watchdog(threading.Thread):
                 return f"the notebook's processes together used more than {limits.tree_memory_bytes / GB:.1f} GB of memory"
         if self.processes and sum(_threads(pid) for pid in pids) > limits.processes:
             return f"the notebook started more than {limits.processes} processes and threads"
+        return None
+
+
+class DiskSample:
+    """What the folders' filesystems gained since the kernel started (one statvfs each: cheap)."""
+
+    def __init__(self, containment: Containment, folders: list[Path]) -> None:
+        self.containment, self.baseline = containment, _disk_usage(folders)
+
+    def __call__(self) -> str | None:
+        limits, record = self.containment.limits, self.containment.record
         now = _disk_usage(list(self.baseline))
         grown = [(now[f][0] - used, now[f][1] - files) for f, (used, files) in self.baseline.items() if f in now]
         record.disk_used_bytes = max([record.disk_used_bytes or 0, *(b for b, _ in grown)])
@@ -187,7 +206,9 @@ class Containment:
         self.group = cgroups.Cgroup("")
         self.capped = False
         self.kernel: tuple[int, int] | None = None  # the kernel's first process: pid and start time
-        self.watchdog: Watchdog | None = None
+        self.watchdogs: list[Watchdog] = []
+        self.watch_stop = threading.Event()  # set by the first limit hit, and at close
+        self._hit = threading.Lock()
         self._closed = False
         try:
             # Only the grading's own uid (by group) may enter: without namespaces, another grading's
@@ -279,9 +300,22 @@ class Containment:
         # The machine's shared temporary folders are not watched without a mount namespace: their
         # filesystems are everyone's, and another process's files would end an honest grading.
         disk = [] if self.capped else [self.root]
-        if memory or processes or disk:
-            self.watchdog = Watchdog(self, memory, processes, disk)
-            self.watchdog.start()
+        times = self.times
+        if memory or processes:
+            self.watchdogs.append(Watchdog(self, "tree", times.watch_seconds, TreeSample(self, memory, processes)))
+        if disk:
+            self.watchdogs.append(Watchdog(self, "disk", times.disk_watch_seconds, DiskSample(self, disk)))
+        for watchdog in self.watchdogs:
+            watchdog.start()
+
+    def limit_reached(self, reason: str) -> None:
+        """A watchdog's hit: record it and end the tree, once (its files stay counted until cleanup)."""
+        with self._hit:
+            if self.watch_stop.is_set():
+                return
+            self.record.limit_hits.append(reason)
+            self.watch_stop.set()
+        self.end_tree()
 
     def _record_protections(self, group: dict[str, str], pid: int | None) -> None:
         def kind(controller: str, otherwise: str) -> str:  # "cgroup v1: 2.5 GB" -> "cgroup v1"
@@ -373,9 +407,9 @@ class Containment:
                 self.record.details.append(f"cleanup: {step.__name__.strip('_')} failed: {type(error).__name__}: {error}")
 
     def _stop_watchdog(self) -> None:
-        if self.watchdog is not None:
-            self.watchdog.stop.set()
-            self.watchdog.join(timeout=5)
+        self.watch_stop.set()
+        for watchdog in self.watchdogs:
+            watchdog.join(timeout=5)
 
     def _end(self) -> None:
         survivors = self.end_tree()
