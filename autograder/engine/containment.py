@@ -74,15 +74,17 @@ class Watchdog(threading.Thread):
 
     def __init__(self, containment: Containment, name: str, period: float, sample: Callable[[], str | None]) -> None:
         super().__init__(name=f"autograder-watchdog-{name}", daemon=True)
-        self.containment, self.period, self.sample = containment, period, sample
+        self.containment, self.kind, self.period, self.sample = containment, name, period, sample
 
     def run(self) -> None:
-        containment = self.containment
+        containment, failed = self.containment, False
         while not containment.watch_stop.wait(self.period):
             try:
                 reason = self.sample()
             except Exception as error:  # sampling /proc races with exiting processes: never fatal
-                containment.record.details.append(f"watchdog: a sample failed ({type(error).__name__})")
+                if not failed:  # noted once: the disk is sampled 50 times a second
+                    containment.record.details.append(f"watchdog ({self.kind}): a sample failed ({type(error).__name__})")
+                failed = True
                 continue
             if reason:
                 containment.limit_reached(reason)
