@@ -24,7 +24,7 @@ import pytest
 from autograder.course.assignments import get_assignment
 from autograder.engine import GradingOptions, cgroups, cleanup, grade_submission, seccomp
 from autograder.engine.containment import CAP_SYS_RESOURCE, Containment, has_capability
-from autograder.engine.sandbox import UidLease, interpreter, readable_by_others
+from autograder.engine.sandbox import UidLease, interpreter, parent_of, processes_of, readable_by_others, start_time, tree_of
 from autograder.limits import LOCAL, MB, TreeLimits
 
 from .leftovers import left_behind
@@ -262,6 +262,22 @@ def test_containment_makes_and_removes_its_folder_and_group():
         lease.release()
     for record in (first.record, second.record):
         assert not Path(record.folder).exists() and not any(Path(c).exists() for c in record.cgroups)
+
+
+def test_walks_of_proc_read_processes_named_with_any_bytes():
+    """A process may name itself with bytes that are not UTF-8: finding, measuring and ending trees
+    (this grading's and every other's on the machine) must still read it."""
+    code = "open('/proc/self/comm', 'wb').write(bytes([0xff, 0xfe, 0x80])); print(flush=True); import time; time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        child.stdout.readline()  # named
+        assert Path(f"/proc/{child.pid}/comm").read_bytes().startswith(bytes([0xFF, 0xFE, 0x80]))
+        assert child.pid in processes_of({os.getuid()})
+        assert child.pid in tree_of(child.pid, start_time(child.pid))
+        assert parent_of(child.pid) == os.getpid()
+    finally:
+        child.kill()
+        child.wait()
 
 
 # -- whole gradings

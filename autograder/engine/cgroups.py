@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..limits import TreeLimits
+from . import proc
 
 CONTROLLERS = ("memory", "pids", "cpu")
 V2 = "unified"  # key of the cgroup2 hierarchy in a Mounts map
@@ -32,7 +33,7 @@ class Mount:
 def mounts(mountinfo: str | None = None) -> dict[str, Mount]:
     """Hierarchies by controller name (v1) and V2, from /proc/self/mountinfo."""
     if mountinfo is None:
-        mountinfo = Path("/proc/self/mountinfo").read_text()
+        mountinfo = proc.read_text("/proc/self/mountinfo")
     found: dict[str, Mount] = {}
     for line in mountinfo.splitlines():
         before, _, after = line.partition(" - ")
@@ -52,7 +53,7 @@ def mounts(mountinfo: str | None = None) -> dict[str, Mount]:
 def own_groups(text: str | None = None) -> dict[str, str]:
     """The grader's own group path by controller (v1) and V2, from /proc/self/cgroup."""
     if text is None:
-        text = Path("/proc/self/cgroup").read_text()
+        text = proc.read_text("/proc/self/cgroup")
     groups = {}
     for line in text.splitlines():
         parts = line.split(":", 2)
@@ -126,7 +127,7 @@ class Cgroup:
     def contains(self, pid: int) -> bool:
         """Whether process `pid` is in every folder of this group."""
         try:
-            lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+            lines = proc.read_text(f"/proc/{pid}/cgroup").splitlines()
         except OSError:
             return False
         paths = {line.split(":", 2)[2] for line in lines if line.count(":") >= 2}

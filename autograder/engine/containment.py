@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..limits import TimeLimits, TreeLimits
-from . import cgroups, cleanup, seccomp
+from . import cgroups, cleanup, proc, seccomp
 from .sandbox import NOBODY, boot_seconds, interpreter, parent_of, processes_of, start_time, tree_of
 
 OOM_SCORE_ADJ = 1000  # the kernel's OOM killer picks the submission before the grader or anyone else
@@ -143,7 +143,7 @@ def _disk_usage(folders: list[Path]) -> dict[Path, tuple[int, int]]:
 def _field(path: str, key: str, base: int = 10) -> int:
     """The number after `key` in a /proc file of "key value" lines; 0 if absent or unreadable."""
     try:
-        for line in Path(path).read_text().splitlines():
+        for line in proc.read_text(path).splitlines():
             if line.startswith(key):
                 return int(line.split()[1], base)
     except (OSError, ValueError, IndexError):
@@ -161,7 +161,7 @@ def _tree_memory(pids: list[int], limit: int) -> int:
     resident = 0
     for pid in pids:
         try:
-            resident += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            resident += int(proc.read_text(f"/proc/{pid}/statm").split()[1]) * page
         except (OSError, ValueError, IndexError):
             continue
     if resident <= limit:
@@ -176,7 +176,7 @@ def _proportional(pid: int, page: int) -> int:
     if pss:
         return pss * 1024
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        return int(proc.read_text(f"/proc/{pid}/statm").split()[1]) * page
     except (OSError, ValueError, IndexError):
         return 0
 
@@ -449,7 +449,7 @@ class Containment:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text()[:500]
+        return proc.read_text(path)[:500]  # the kernel could reach the status file: any bytes
     except OSError:
         return ""
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..limits import TreeLimits
+from . import proc
 
 NOBODY = 65534
 SANDBOX_UIDS = range(61000, 61500)  # one per concurrent sandbox: ending one must not touch another
@@ -283,7 +284,7 @@ def boot_seconds() -> float:
 def _stat(pid: int | str) -> list[str]:
     """Fields of /proc/PID/stat after the command name (state, ppid, ...); [] if gone."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
+        text = proc.read_text(f"/proc/{pid}/stat")
     except OSError:
         return []
     return text[text.rfind(")") + 2 :].split()
@@ -306,7 +307,7 @@ def processes_of(uids: set[int], started_before: float | None = None) -> list[in
     pids = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            uid_line = next(line for line in status.read_text().splitlines() if line.startswith("Uid:"))
+            uid_line = next(line for line in proc.read_text(status).splitlines() if line.startswith("Uid:"))
         except (OSError, StopIteration):
             continue
         if int(uid_line.split()[1]) in uids:
