@@ -149,7 +149,9 @@ def test_attack_without_namespaces(attack):
     graded = grade_on("docker", [attack])
     seen, record = "\n".join(graded["summary"]), graded["containment"]
     assert graded["status"] == (header(attack, "status") or graded["status"]), graded
-    if header(attack, "score") == "honest":
+    # Where a watchdog rightly ended the tree for the limit the attack pushes, its answers died with it.
+    ended = header(attack, "limit") is not None and record["limit_hits"]
+    if header(attack, "score") == "honest" and not ended:
         assert graded["score"] == HONEST_LIGHT_SCORE, graded
     assert graded["score"] <= HONEST_LIGHT_SCORE, graded
     if header(attack, "absent"):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.limits import LOCAL, MB
+
 from .platforms import grade_on
 from .submissions import HONEST_LIGHT_SCORE, attacks, header
 
@@ -45,3 +47,6 @@ def test_attack_on_other_platforms(platform: str, attack: Path):
         assert not re.search(header(attack, "absent"), seen), seen
     if header(attack, "limit") == "memory":
         assert any("memory" in hit for hit in record["limit_hits"]), graded["notes"]
+    if header(attack, "limit") == "disk" and platform == "docker":  # no capped tmpfs: the watchdog is the bound
+        assert any("wrote more than" in hit for hit in record["limit_hits"]), graded["notes"]
+        assert record["disk_used_bytes"] < LOCAL.tree.disk_bytes + 128 * MB, graded["notes"]
