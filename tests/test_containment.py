@@ -280,6 +280,32 @@ def test_walks_of_proc_read_processes_named_with_any_bytes():
         child.wait()
 
 
+def test_a_limit_hit_keeps_watching_until_the_tree_is_ended(monkeypatch):
+    """A hit whose end of the tree failed (raised, or left processes) must not stop the watchdogs:
+    they sample again and end it again; the limit is reported once."""
+    containment = Containment(LOCAL.tree, LOCAL.time, None)
+    outcomes = iter([RuntimeError("a /proc walk failed"), [12345], []])
+
+    def end_tree():
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(containment, "end_tree", end_tree)
+    try:
+        assert containment.limit_reached("over the disk") is False  # raised: still watched
+        assert containment.limit_reached("over the disk") is False  # a process survived: still watched
+        assert not containment.watch_stop.is_set()
+        assert containment.limit_reached("over the memory") is True  # ended: every watchdog stops
+        assert containment.watch_stop.is_set() and containment.limit_reached("again") is True
+        assert containment.record.limit_hits == ["over the disk"]
+        assert sum("outlived its end" in d for d in containment.record.details) == 1
+    finally:
+        monkeypatch.undo()
+        containment.close()
+
+
 # -- whole gradings
 
 

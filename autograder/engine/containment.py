@@ -86,9 +86,8 @@ class Watchdog(threading.Thread):
                     containment.record.details.append(f"watchdog ({self.kind}): a sample failed ({type(error).__name__})")
                 failed = True
                 continue
-            if reason:
-                containment.limit_reached(reason)
-                return
+            if reason and containment.limit_reached(reason):
+                return  # the tree is over; until it is, keep sampling and ending it
 
 
 class TreeSample:
@@ -211,6 +210,7 @@ class Containment:
         self.watchdogs: list[Watchdog] = []
         self.watch_stop = threading.Event()  # set by the first limit hit, and at close
         self._hit = threading.Lock()
+        self._reported = self._survived = False  # a limit hit noted; a tree that outlived its end noted
         self._closed = False
         try:
             # Only the grading's own uid (by group) may enter: without namespaces, another grading's
@@ -310,14 +310,26 @@ class Containment:
         for watchdog in self.watchdogs:
             watchdog.start()
 
-    def limit_reached(self, reason: str) -> None:
-        """A watchdog's hit: record it and end the tree, once (its files stay counted until cleanup)."""
+    def limit_reached(self, reason: str) -> bool:
+        """A watchdog's hit: report it once and end the tree. True once nothing of the tree is left
+        (every watchdog then stops); False if ending it failed, so the watchdog samples again."""
         with self._hit:
             if self.watch_stop.is_set():
-                return
-            self.record.limit_hits.append(reason)
+                return True
+            if not self._reported:
+                self.record.limit_hits.append(reason)
+                self._reported = True
+            try:
+                survivors = self.end_tree()
+            except Exception as error:  # never leave the tree unwatched: try again at the next sample
+                survivors = [f"ending it failed: {type(error).__name__}"]
+            if survivors:
+                if not self._survived:
+                    self.record.details.append(f"watchdog: the tree outlived its end ({survivors[:5]}), still watched")
+                self._survived = True
+                return False
             self.watch_stop.set()
-        self.end_tree()
+            return True
 
     def _record_protections(self, group: dict[str, str], pid: int | None) -> None:
         def kind(controller: str, otherwise: str) -> str:  # "cgroup v1: 2.5 GB" -> "cgroup v1"
