@@ -27,7 +27,8 @@ from packaging.version import Version
 from autograder.course.assignments import ASSIGNMENTS, get_assignment
 from autograder.course.master import question_names
 from autograder.course.paths import REPO
-from autograder.engine.results import question_of
+from autograder.engine.report import gradescope_results
+from autograder.engine.results import CaseResult, GradeResult, question_of
 from autograder.engine.sandbox import NOBODY
 from autograder.gradescope import lock
 from autograder.gradescope.container import kernel_memory_limit
@@ -93,13 +94,25 @@ def test_results_schema_rejects_what_gradescope_would(tmp_path):
         jsonschema.validate({"score": 1, "tests": [{"name": "q1", "visibility": "sometimes"}]}, SCHEMA)
 
 
+def test_each_questions_checks_show_points_that_add_up_to_the_question():
+    """Three checks of 2/3 point must not show 2.00001 points in Gradescope (or in a sum of the tests)."""
+    thirds = [CaseResult("q6", f"check {i}", 2 / 3 if i < 2 else 0.0, 2 / 3, False, "") for i in range(3)]
+    fifths = [CaseResult("q8", f"check {i}", 0.6, 0.6, True, "") for i in range(5)]
+    tests = gradescope_results(GradeResult("s", thirds + fifths), {})["tests"]
+    assert [t["max_score"] for t in tests] == [0.66667, 0.66667, 0.66666] + [0.6] * 5
+    assert [t["score"] for t in tests[:3]] == [0.66667, 0.66667, 0.0]
+    for question, points in (("q6", 2), ("q8", 3)):
+        shown = [t["max_score"] for t in tests if t["name"].startswith(question)]
+        assert round(sum(shown), 9) == points
+
+
 @pytest.mark.parametrize("assignment", [FASHION, pytest.param(MNIST, marks=pytest.mark.slow)], ids=lambda a: a.name)
 def test_reference_gets_full_marks(zips, tmp_path, assignment):
     root = gradescope_root(zips[assignment.name], tmp_path / "autograder")
     shutil.copy2(assignment.solution, root / "submission" / assignment.notebook_name)
     results = run_autograder(root)
     failed = [(t["name"], t["output"]) for t in graded_tests(results) if t["score"] < t["max_score"]]
-    assert failed == [] and results["score"] == pytest.approx(sum(t["max_score"] for t in graded_tests(results)), abs=1e-3)
+    assert failed == [] and results["score"] == pytest.approx(sum(t["max_score"] for t in graded_tests(results)), abs=1e-9)
     assert results["score"] == 18
     record = grading_record(results)["output"]
     assert grading_record(results)["status"] == "passed" and "status: graded, 18/18" in record, record

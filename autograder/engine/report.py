@@ -7,6 +7,7 @@ result, and a crash leaves the previous complete file or none.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from ..atomic import write_atomically
@@ -17,11 +18,12 @@ def gradescope_results(result: GradeResult, config: dict) -> dict:
     """The results.json document (Gradescope autograder specification)."""
     hidden_visibility = "after_published" if config.get("show_hidden") else "hidden"
     tests = []
-    for case in result.cases:
+    shown = _shown_maxima(result)
+    for case, max_score in zip(result.cases, shown, strict=True):
         tests.append({
             "name": test_name(case.question, case.name),
-            "score": round(case.score, 5),
-            "max_score": round(case.max_score, 5),
+            "score": max_score if case.passed else round(case.score, 5),
+            "max_score": max_score,
             "status": "passed" if case.passed else "failed",
             "output": case.message,
             "visibility": hidden_visibility if case.hidden else "visible",
@@ -34,6 +36,24 @@ def gradescope_results(result: GradeResult, config: dict) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def _shown_maxima(result: GradeResult, places: int = 5) -> list[float]:
+    """Each check's points rounded to `places`, so that a question's checks add up to its points:
+    three checks of 2/3 point show 0.66667, 0.66667 and 0.66666, not 2.00001 (largest remainders
+    get the last unit)."""
+    unit = 10**places
+    shown = [0.0] * len(result.cases)
+    for question in dict.fromkeys(case.question for case in result.cases):
+        indices = [i for i, case in enumerate(result.cases) if case.question == question]
+        exact = [result.cases[i].max_score * unit for i in indices]
+        units = [math.floor(value) for value in exact]
+        short = round(sum(exact)) - sum(units)
+        for rank in sorted(range(len(indices)), key=lambda k: exact[k] - units[k], reverse=True)[:short]:
+            units[rank] += 1
+        for i, count in zip(indices, units, strict=True):
+            shown[i] = count / unit
+    return shown
 
 
 def feedback_text(result: GradeResult) -> str:
