@@ -69,8 +69,8 @@ class ContainmentRecord:
 
 class Watchdog(threading.Thread):
     """Takes one sample of the tree every `period` seconds and ends the tree when the sample names
-    a limit it is over. A grading's watchdogs share one stop: the first hit ends the tree and
-    stops the others, so a limit is reported once."""
+    a limit it is over. A grading's watchdogs share one stop, set once a hit has ended the whole
+    tree: the first hit is the one reported, and a tree that outlives its end is still watched."""
 
     def __init__(self, containment: Containment, name: str, period: float, sample: Callable[[], str | None]) -> None:
         super().__init__(name=f"autograder-watchdog-{name}", daemon=True)
@@ -461,7 +461,7 @@ class Containment:
 
 def _read_text(path: Path) -> str:
     try:
-        return proc.read_text(path)[:500]  # the kernel could reach the status file: any bytes
+        return proc.read_text(path)[:500]  # /proc files and the launcher's status file
     except OSError:
         return ""
 
