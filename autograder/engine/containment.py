@@ -422,8 +422,10 @@ class Containment:
 
     def _stop_watchdog(self) -> None:
         self.watch_stop.set()
+        # Long enough for an end of the tree in progress (it kills by uid: the uid must not go back
+        # to the pool while a watchdog may still kill with it).
         for watchdog in self.watchdogs:
-            watchdog.join(timeout=5)
+            watchdog.join(timeout=self.times.cleanup_seconds + 5)
 
     def _end(self) -> None:
         survivors = self.end_tree()
